@@ -1,0 +1,39 @@
+# idrenew: every target bootstraps .venv itself; only Python 3.11+ is needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: demo test test-fast lint e2e bench frontend bundle-check clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	IDRENEW_IGNORE_BUSINESS_HOURS=1 IDRENEW_DEMO=1 $(BIN)/idrenew demo --port $(PORT)
+
+test: $(STAMP)
+	@bash tools/bundle-check.sh
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/mypy
+
+e2e: $(STAMP)
+	@bash tools/install-debian-packages.sh
+	$(BIN)/python -m pytest -p no:cacheprovider -m e2e tests/e2e
+
+bench: $(STAMP)
+	$(BIN)/python bench/signin.py
+
+frontend:
+	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+clean:
+	rm -rf $(VENV) var build

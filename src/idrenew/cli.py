@@ -1,0 +1,40 @@
+"""The ``idrenew`` command: the project's own commands, and Django's under their names."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """usage: idrenew COMMAND [options]
+
+  demo [--port 8000]   migrate, seed demo data, serve on 127.0.0.1 (business hours ignored)
+  serve                serve with gunicorn (IDRENEW_BIND, IDRENEW_WEB_WORKERS)
+  migrate              create or update the database tables
+  seed-demo            create or refresh the demo customers
+  createreviewer NAME  create a back-office staff account (reviewer by default)
+  worker               start a Celery worker (needs IDRENEW_CELERY_BROKER_URL)
+  expire-cases         close unfinished cases past their time limit
+
+Any other Django management command works too (e.g. idrenew check --deploy).
+"""
+
+ALIASES = {"seed-demo": "seed_demo", "expire-cases": "expire_cases"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        sys.stdout.write(USAGE)
+        return
+    if args[0] == "demo":
+        os.environ.setdefault("IDRENEW_IGNORE_BUSINESS_HOURS", "1")
+        os.environ.setdefault("IDRENEW_DEMO", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idrenew.settings")
+    from django.core.management import execute_from_command_line
+
+    command = ALIASES.get(args[0], args[0].replace("-", "_"))
+    execute_from_command_line(["idrenew", command, *args[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""The customer API: one NinjaAPI, one error shape, one exception handler."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from idrenew.core.errors import AppError, NotSignedIn, ValidationFailed, error_body
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="idrenew 证件更新 API",
+    version="1",
+    description=(
+        "证件更新（身份证有效期更新）客户端接口。"
+        "错误统一为 {code, message, retryable, fields, detail}。"
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+_FIELD_MESSAGES = {
+    "missing": "不能为空",
+    "string_too_short": "长度不足",
+    "string_too_long": "长度超出限制",
+    "string_pattern_mismatch": "格式不正确",
+    "extra_forbidden": "不支持的字段",
+    "string_type": "应为文本",
+}
+
+
+@api.exception_handler(AppError)
+def on_app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
+    return api.create_response(request, exc.as_body(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path")]
+        name = ".".join(loc) or "request"
+        fields[name] = _FIELD_MESSAGES.get(str(err.get("type")), "填写有误")
+    error = ValidationFailed(fields=fields)
+    return api.create_response(request, error.as_body(), status=error.status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    error = NotSignedIn()
+    return api.create_response(request, error.as_body(), status=error.status)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = "NOT_FOUND" if exc.status_code == 404 else "HTTP_ERROR"
+    body = error_body(code, "请求无法处理，请返回首页后重试", retryable=False)
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    body = error_body(
+        "INTERNAL_ERROR", "系统繁忙，请稍后重试；如多次失败请联系客服", retryable=True
+    )
+    return api.create_response(request, body, status=500)
+
+
+def _register_routers() -> None:
+    from idrenew.cases.api import router as cases_router
+    from idrenew.core.api_meta import router as meta_router
+    from idrenew.verification.api import router as auth_router
+    from idrenew.verification.api import session_router
+
+    api.add_router("/", meta_router)
+    api.add_router("/", session_router)
+    api.add_router("/auth", auth_router)
+    api.add_router("/cases", cases_router)
+
+
+_register_routers()

@@ -1,0 +1,118 @@
+"""The one exception hierarchy that services raise and the API turns into responses.
+
+Every error has a stable UPPER_SNAKE ``code`` (the H5 app switches on it) and a Chinese
+``message`` that tells the customer what to do next.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class AppError(Exception):
+    code: ClassVar[str] = "APP_ERROR"
+    status: ClassVar[int] = 400
+    default_message: ClassVar[str] = "请求未能完成，请稍后重试"
+    retryable: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        detail: dict[str, Any] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.detail = detail
+        self.fields = fields
+        super().__init__(f"{self.code}: {self.message}")
+
+    def as_body(self) -> dict[str, Any]:
+        return error_body(
+            self.code,
+            self.message,
+            retryable=self.retryable,
+            detail=self.detail,
+            fields=self.fields,
+        )
+
+
+def error_body(
+    code: str,
+    message: str,
+    *,
+    retryable: bool = True,
+    detail: dict[str, Any] | None = None,
+    fields: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The single shape of every error body the API sends."""
+    return {
+        "code": code,
+        "message": message,
+        "retryable": retryable,
+        "fields": fields,
+        "detail": detail,
+    }
+
+
+class ValidationFailed(AppError):
+    code = "VALIDATION_ERROR"
+    status = 422
+    default_message = "填写的信息有误，请检查后重试"
+
+
+class RateLimited(AppError):
+    code = "RATE_LIMITED"
+    status = 429
+    default_message = "操作过于频繁，请稍后再试"
+
+
+class NotSignedIn(AppError):
+    code = "NOT_SIGNED_IN"
+    status = 401
+    default_message = "请先完成账户验证"
+
+
+class SessionExpired(AppError):
+    code = "SESSION_EXPIRED"
+    status = 401
+    default_message = "您长时间未操作，为保障账户安全已退出，请重新验证"
+
+
+class CsrfFailed(AppError):
+    code = "CSRF_FAILED"
+    status = 403
+    default_message = "页面已过期，请刷新页面后重试"
+
+
+class IdempotencyKeyRequired(AppError):
+    code = "IDEMPOTENCY_KEY_REQUIRED"
+    status = 400
+    default_message = "请求缺少幂等标识，请刷新页面后重试"
+    retryable = False
+
+
+class IdempotencyKeyConflict(AppError):
+    code = "IDEMPOTENCY_KEY_CONFLICT"
+    status = 409
+    default_message = "该请求已处理过且内容不同，请刷新页面后重新操作"
+    retryable = False
+
+
+class IdempotencyInProgress(AppError):
+    code = "IDEMPOTENCY_IN_PROGRESS"
+    status = 409
+    default_message = "上一次提交仍在处理中，请稍候"
+
+
+class TaskNotFound(AppError):
+    code = "TASK_NOT_FOUND"
+    status = 404
+    default_message = "未找到该处理任务，请返回上一步重试"
+    retryable = False
+
+
+class ServiceClosed(AppError):
+    code = "OUTSIDE_BUSINESS_HOURS"
+    status = 403
+    default_message = "当前不在业务办理时间（交易日 8:30-15:30），请在办理时间内再来"

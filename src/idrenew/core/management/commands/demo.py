@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from idrenew.core.management.commands.serve import run_gunicorn
+from idrenew.core.staff import DEMO_REVIEWER, ensure_demo_staff
+
+
+class Command(BaseCommand):
+    help = "Migrate, seed demo customers and staff, and serve on 127.0.0.1."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="prepare only")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("demo refuses to run with IDRENEW_ENV=production")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(self.style.SUCCESS("数据库已就绪 (database ready)"))
+        call_command("seed_demo", stdout=self.stdout)
+        ensure_demo_staff()
+        base = f"http://127.0.0.1:{options['port']}"
+        self.stdout.write("")
+        self.stdout.write(f"H5 客户端 (phone size 375×667): {base}/h5/")
+        self.stdout.write(f"API 文档:                         {base}/api/docs")
+        self.stdout.write(f"业务后台:                         {base}/admin/")
+        user, password = DEMO_REVIEWER
+        self.stdout.write(f"后台演示账号 (staff): {user} / {password}")
+        self.stdout.write("短信验证码会打印在本窗口 (SMS codes are printed in this console).")
+        if settings.IDRENEW_IGNORE_BUSINESS_HOURS:
+            self.stdout.write("演示模式：已忽略业务办理时间限制 (business hours ignored).")
+        if options["no_serve"]:
+            return
+        run_gunicorn(f"127.0.0.1:{options['port']}", workers=1, threads=8)

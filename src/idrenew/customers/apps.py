@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CustomersConfig(AppConfig):
+    name = "idrenew.customers"
+    verbose_name = "客户档案"

@@ -1,0 +1,108 @@
+"""The counter system (柜台) seen through a small interface.
+
+The built-in ``DatabaseCounterGateway`` treats this project's ``Customer`` table as the
+record of truth. A broker plugs in its counter (e.g. a vendor's API) by implementing
+``CounterGateway`` and naming the class in ``IDRENEW_COUNTER_GATEWAY``; such an adapter keeps
+the local ``Customer`` mirror in step and raises ``CounterUnavailable`` on transport errors
+so callers can retry.
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from idrenew.customers.models import Customer
+
+# A real argon2 hash of a random value: verifying against it when the account does not
+# exist costs the same time as a real check, so timing does not reveal which accounts exist.
+_DUMMY_HASH_CACHE: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH_CACHE:
+        _DUMMY_HASH_CACHE.append(make_password(None, hasher="argon2"))
+    return _DUMMY_HASH_CACHE[0]
+
+
+class CounterUnavailable(Exception):
+    """The counter system could not be reached; the operation may be retried."""
+
+
+@dataclass(frozen=True)
+class IdUpdate:
+    valid_from: date
+    valid_to: date | None  # None = 长期
+    address: str
+    evidence_ref: str  # reference to the card images / case, for the counter's records
+
+
+class CounterGateway(abc.ABC):
+    @abc.abstractmethod
+    def find_by_fund_account(self, fund_account: str) -> Customer | None: ...
+
+    @abc.abstractmethod
+    def find_by_trading_account(self, trading_account: str) -> Customer | None: ...
+
+    @abc.abstractmethod
+    def verify_trading_password(self, customer: Customer | None, password: str) -> bool:
+        """Check a password; given None, spend the same time and return False."""
+
+    @abc.abstractmethod
+    def apply_id_update(self, customer: Customer, update: IdUpdate) -> None: ...
+
+
+class DatabaseCounterGateway(CounterGateway):
+    def find_by_fund_account(self, fund_account: str) -> Customer | None:
+        return Customer.objects.filter(fund_account=fund_account).first()
+
+    def find_by_trading_account(self, trading_account: str) -> Customer | None:
+        return Customer.objects.filter(trading_account=trading_account).first()
+
+    def verify_trading_password(self, customer: Customer | None, password: str) -> bool:
+        if customer is None:
+            check_password(password, _dummy_hash())
+            return False
+        return check_password(password, customer.trading_password)
+
+    def apply_id_update(self, customer: Customer, update: IdUpdate) -> None:
+        with transaction.atomic():
+            locked = Customer.objects.select_for_update().get(pk=customer.pk)
+            locked.id_valid_from = update.valid_from
+            locked.id_valid_to = update.valid_to
+            locked.id_long_term = update.valid_to is None
+            locked.address = update.address
+            locked.full_clean(exclude=["trading_password", "reference_face"])
+            locked.save(
+                update_fields=[
+                    "id_valid_from",
+                    "id_valid_to",
+                    "id_long_term",
+                    "address",
+                    "updated_at",
+                ]
+            )
+
+
+@functools.cache
+def _gateway(path: str) -> CounterGateway:
+    cls = import_string(path)
+    instance = cls()
+    if not isinstance(instance, CounterGateway):
+        raise TypeError(f"{path} is not a CounterGateway")
+    return instance
+
+
+def counter_gateway() -> CounterGateway:
+    return _gateway(settings.IDRENEW_COUNTER_GATEWAY)
+
+
+def hash_trading_password(password: str) -> str:
+    return make_password(password, hasher="argon2")

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django.db import models
+
+from idrenew.customers.constants import AccountStatus
+from idrenew.lib.crypto import lookup_hash
+from idrenew.lib.fields import EncryptedTextField
+from idrenew.lib.masking import mask_id_number, mask_mobile
+
+
+class Customer(models.Model):
+    """The customer record on file (mirrors the counter system's master record)."""
+
+    name = models.CharField("姓名", max_length=50)
+    id_type = models.CharField("证件类型", max_length=20, default="身份证")
+    id_number = EncryptedTextField("证件号码")
+    id_number_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    id_number_masked = models.CharField("证件号码", max_length=18, editable=False)
+    id_valid_from = models.DateField("证件有效期起")
+    id_valid_to = models.DateField("证件有效期止", null=True, blank=True)
+    id_long_term = models.BooleanField("长期有效", default=False)
+    address = EncryptedTextField("证件地址", blank=True)
+    fund_account = models.CharField("资金账号", max_length=20, unique=True)
+    trading_account = models.CharField("交易账号", max_length=20, unique=True)
+    mobile = EncryptedTextField("预留手机号")
+    mobile_masked = models.CharField("预留手机号", max_length=20, editable=False)
+    trading_password = models.CharField(max_length=200, editable=False)
+    status = models.CharField(
+        "账户状态", max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+    )
+    reference_face = models.FileField("开户人脸留档", blank=True, upload_to="reference-faces/")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "客户"
+        verbose_name_plural = "客户"
+        ordering = ["fund_account"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id_long_term=True, id_valid_to__isnull=True)
+                | models.Q(id_long_term=False, id_valid_to__isnull=False),
+                name="customer_validity_end_or_long_term",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_account} {self.name[:1]}*"
+
+    def set_id_number(self, value: str) -> None:
+        self.id_number = value
+        self.id_number_hash = lookup_hash(value, purpose="id_number")
+        self.id_number_masked = mask_id_number(value)
+
+    def set_mobile(self, value: str) -> None:
+        self.mobile = value
+        self.mobile_masked = mask_mobile(value)

@@ -1,0 +1,264 @@
+"""Django settings for idrenew: everything comes from the environment (12-factor).
+
+IDRENEW_ENV=embedded (default) runs on one machine with SQLite and local files, and generates
+its own secrets into the data directory. IDRENEW_ENV=production requires every secret.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+from idrenew.lib.env import envbool, envint, envsecret, envstr, generated_secret
+
+django_stubs_ext.monkeypatch()  # generic admin/queryset classes at run time
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_SOURCE_ROOT = PACKAGE_DIR.parent.parent
+_DEFAULT_VAR = (
+    _SOURCE_ROOT / "var" if (_SOURCE_ROOT / "pyproject.toml").exists() else Path.cwd() / "var"
+)
+
+ENVIRONMENT = envstr("IDRENEW_ENV", "embedded")
+if ENVIRONMENT not in {"embedded", "production"}:
+    raise ImproperlyConfigured("IDRENEW_ENV must be 'embedded' or 'production'")
+PRODUCTION = ENVIRONMENT == "production"
+
+DATA_DIR = Path(envstr("IDRENEW_DATA_DIR", str(_DEFAULT_VAR))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret(name: str, filename: str) -> str:
+    value = envsecret(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set in production")
+    return generated_secret(DATA_DIR / filename)
+
+
+SECRET_KEY = _secret("IDRENEW_SECRET_KEY", "secret_key")
+# Fernet keys for data at rest; comma-separated, the first one encrypts, all decrypt.
+ENCRYPTION_KEYS = [
+    k.strip() for k in _secret("IDRENEW_ENCRYPTION_KEYS", "encryption_keys").split(",") if k
+]
+# Key for deterministic lookup hashes (e.g. find a customer by ID number without decrypting).
+LOOKUP_HASH_KEY = _secret("IDRENEW_LOOKUP_HASH_KEY", "lookup_hash_key")
+
+DEBUG = envbool("IDRENEW_DEBUG", False)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in envstr("IDRENEW_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in envstr("IDRENEW_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+if envbool("IDRENEW_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+INSTALLED_APPS = [
+    "idrenew.core.admin_apps.AdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "idrenew.core",
+    "idrenew.audit",
+    "idrenew.customers",
+    "idrenew.tradingcalendar",
+    "idrenew.verification",
+    "idrenew.cases",
+    "idrenew.h5",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "idrenew.core.middleware.secure_cookies_under_https",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "idrenew.core.middleware.IdempotencyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "idrenew.urls"
+WSGI_APPLICATION = "idrenew.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------
+DATABASE_URL = envstr("IDRENEW_DATABASE_URL", f"sqlite:///{DATA_DIR / 'idrenew.sqlite3'}")
+_db: dict[str, Any] = dict(
+    dj_database_url.parse(DATABASE_URL, conn_max_age=envint("IDRENEW_DB_CONN_MAX_AGE", 60))
+)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not memory, so that a worker process started by a test can share it.
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test_idrenew.sqlite3")}
+    _db["CONN_MAX_AGE"] = 0
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache and rate limits: Redis when configured, else the database ----------------------
+REDIS_URL = envstr("IDRENEW_REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": envstr("IDRENEW_CACHE_PREFIX", "idrenew"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "idrenew_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
+# --- sessions and cookies ---------------------------------------------------------------
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600  # staff; customers have their own idle timeout below
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = envbool("IDRENEW_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "idrenew.core.views.csrf_failure"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- locale -----------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- files ------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+WHITENOISE_USE_FINDERS = not PRODUCTION
+MEDIA_ROOT = DATA_DIR / "files"
+S3_BUCKET = envstr("IDRENEW_S3_BUCKET", "")
+if S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": envstr("IDRENEW_S3_ENDPOINT_URL", "") or None,
+            "access_key": envsecret("IDRENEW_S3_ACCESS_KEY"),
+            "secret_key": envsecret("IDRENEW_S3_SECRET_KEY"),
+            "region_name": envstr("IDRENEW_S3_REGION", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
+    }
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# --- heavy work ---------------------------------------------------------------------------
+CELERY_BROKER_URL = envstr("IDRENEW_CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+
+# --- business rules (defaults follow the broker's guide) -----------------------------------
+IDRENEW_BUSINESS_OPEN = envstr("IDRENEW_BUSINESS_OPEN", "08:30")
+IDRENEW_BUSINESS_CLOSE = envstr("IDRENEW_BUSINESS_CLOSE", "15:30")
+IDRENEW_IGNORE_BUSINESS_HOURS = envbool("IDRENEW_IGNORE_BUSINESS_HOURS", False)
+IDRENEW_DEMO = envbool("IDRENEW_DEMO", False)
+IDRENEW_CASE_TTL_HOURS = envint("IDRENEW_CASE_TTL_HOURS", 72)
+IDRENEW_CUSTOMER_IDLE_TIMEOUT = envint("IDRENEW_CUSTOMER_IDLE_TIMEOUT", 15 * 60)
+IDRENEW_BEARER_TOKEN_MAX_AGE = envint("IDRENEW_BEARER_TOKEN_MAX_AGE", 4 * 3600)
+
+IDRENEW_SMS_CODE_TTL = envint("IDRENEW_SMS_CODE_TTL", 300)
+IDRENEW_SMS_MAX_ATTEMPTS = envint("IDRENEW_SMS_MAX_ATTEMPTS", 5)
+IDRENEW_SMS_RESEND_COOLDOWN = envint("IDRENEW_SMS_RESEND_COOLDOWN", 60)
+IDRENEW_SMS_DAILY_PER_ACCOUNT = envint("IDRENEW_SMS_DAILY_PER_ACCOUNT", 10)
+IDRENEW_SMS_DAILY_PER_IP = envint("IDRENEW_SMS_DAILY_PER_IP", 50)
+# Every answer to "send a code" takes at least this long, so timing does not reveal accounts.
+IDRENEW_SMS_RESPONSE_FLOOR_MS = envint("IDRENEW_SMS_RESPONSE_FLOOR_MS", 250)
+IDRENEW_SMS_BACKEND = envstr("IDRENEW_SMS_BACKEND", "idrenew.verification.sms.ConsoleSmsBackend")
+
+IDRENEW_CAPTCHA_TTL = envint("IDRENEW_CAPTCHA_TTL", 120)
+IDRENEW_PASSWORD_MAX_FAILURES = envint("IDRENEW_PASSWORD_MAX_FAILURES", 5)
+IDRENEW_PASSWORD_LOCK_MINUTES = envint("IDRENEW_PASSWORD_LOCK_MINUTES", 30)
+IDRENEW_SIGNIN_PER_IP_PER_HOUR = envint("IDRENEW_SIGNIN_PER_IP_PER_HOUR", 120)
+
+IDRENEW_COUNTER_GATEWAY = envstr(
+    "IDRENEW_COUNTER_GATEWAY", "idrenew.customers.gateway.DatabaseCounterGateway"
+)
+
+if PRODUCTION and IDRENEW_IGNORE_BUSINESS_HOURS:
+    raise ImproperlyConfigured("IDRENEW_IGNORE_BUSINESS_HOURS is for demos; production refuses it")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "idrenew": {"handlers": ["console"], "level": os.environ.get("IDRENEW_LOG_LEVEL", "INFO")},
+    },
+}

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from idrenew.verification.models import OutboundSms, SignInLock
+from idrenew.verification.services import signin_lock_lift
+
+
+class LockedNowFilter(admin.SimpleListFilter):
+    title = "锁定状态"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("yes", "锁定中"), ("no", "未锁定")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(locked_until__gt=now)
+        if self.value() == "no":
+            return queryset.exclude(locked_until__gt=now)
+        return queryset
+
+
+@admin.register(SignInLock)
+class SignInLockAdmin(admin.ModelAdmin[SignInLock]):
+    list_display = ["account_masked", "path", "customer", "failures", "locked_until", "is_locked"]
+    list_filter = [LockedNowFilter, "path"]
+    list_select_related = ["customer"]
+    readonly_fields = [
+        "path",
+        "account_masked",
+        "customer",
+        "failures",
+        "locked_until",
+        "last_failure_at",
+    ]
+    exclude = ["account_hash"]
+    actions = ["lift"]
+
+    @admin.display(boolean=True, description="锁定中")
+    def is_locked(self, obj: SignInLock) -> bool:
+        return bool(obj.locked_until and obj.locked_until > timezone.now())
+
+    @admin.action(description="解除所选账户的登录锁定", permissions=["change"])
+    def lift(self, request: HttpRequest, queryset: QuerySet[SignInLock]) -> None:
+        count = 0
+        for lock in queryset:
+            signin_lock_lift(lock=lock, staff_id=request.user.pk, request=request)
+            count += 1
+        self.message_user(request, f"已解除 {count} 个登录锁定", messages.SUCCESS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(OutboundSms)
+class OutboundSmsAdmin(admin.ModelAdmin[OutboundSms]):
+    list_display = ["created_at", "mobile_masked", "purpose", "status", "backend"]
+    list_filter = ["status", "purpose"]
+    readonly_fields = [
+        "created_at",
+        "customer",
+        "mobile_masked",
+        "purpose",
+        "text_redacted",
+        "backend",
+        "status",
+        "error",
+    ]
+    exclude = ["idempotency_key"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OutboundSms | None = None) -> bool:
+        return False

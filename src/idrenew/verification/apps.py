@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VerificationConfig(AppConfig):
+    name = "idrenew.verification"
+    verbose_name = "账户验证"
