@@ -39,3 +39,21 @@ def test_createreviewer_rejects_weak_password(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr("sys.stdin", io.StringIO("123\n"))
     with pytest.raises(CommandError):
         call_command("createreviewer", "weak", "--password-stdin")
+
+
+@pytest.mark.django_db
+def test_housekeeping_deletes_spent_rows(alice) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from idrenew.verification.models import Captcha
+
+    old = Captcha.objects.create(answer_hash="x", expires_at=timezone.now() - timedelta(hours=2))
+    fresh = Captcha.objects.create(
+        answer_hash="y", expires_at=timezone.now() + timedelta(minutes=2)
+    )
+    call_command("housekeeping")
+    assert not Captcha.objects.filter(pk=old.pk).exists()
+    assert Captcha.objects.filter(pk=fresh.pk).exists()

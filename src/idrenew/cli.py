@@ -14,11 +14,12 @@ USAGE = """usage: idrenew COMMAND [options]
   createreviewer NAME  create a back-office staff account (reviewer by default)
   worker               start a Celery worker (needs IDRENEW_CELERY_BROKER_URL)
   expire-cases         close unfinished cases past their time limit
+  housekeeping         expire-cases, then delete spent captchas, codes, tokens, keys (cron)
 
 Any other Django management command works too (e.g. idrenew check --deploy).
 """
 
-ALIASES = {"seed-demo": "seed_demo", "expire-cases": "expire_cases"}
+ALIASES = {"seed-demo": "seed_demo", "expire-cases": "expire_cases"}  # others: - → _
 
 
 def main(argv: list[str] | None = None) -> None:

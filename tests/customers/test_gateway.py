@@ -37,3 +37,16 @@ class TestDatabaseCounterGateway:
         alice.refresh_from_db()
         assert alice.id_long_term and alice.id_valid_to is None
         assert alice.address == "上海市新地址1号"
+
+
+@pytest.mark.django_db
+def test_trading_password_hash_profile_and_upgrade(alice: Any) -> None:
+    from django.contrib.auth.hashers import make_password
+
+    assert "$m=19456,t=2,p=1$" in alice.trading_password
+    alice.trading_password = make_password(DEMO_PASSWORD, hasher="argon2")  # Django's default
+    alice.save(update_fields=["trading_password"])
+    assert "$m=19456," not in alice.trading_password
+    assert DatabaseCounterGateway().verify_trading_password(alice, DEMO_PASSWORD)
+    alice.refresh_from_db()
+    assert "$m=19456,t=2,p=1$" in alice.trading_password

@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 
+from idrenew.audit.admin_mixins import AuditedViewMixin
 from idrenew.audit.models import AuditEvent
 from idrenew.cases.models import RenewalCase
 
 
 @admin.register(RenewalCase)
-class RenewalCaseAdmin(admin.ModelAdmin[RenewalCase]):
+class RenewalCaseAdmin(AuditedViewMixin, admin.ModelAdmin[RenewalCase]):
+    audit_action = "staff.viewed_case"
+
+    def audit_ids(self, object_id: str) -> dict[str, Any]:
+        case = RenewalCase.objects.filter(pk=object_id).only("customer_id").first()
+        return {"case_id": case.pk, "customer_id": case.customer_id} if case else {}
+
     list_display = ["reference", "customer", "state", "created_at", "expires_at", "submitted_at"]
     list_filter = ["state"]
     list_select_related = ["customer"]

@@ -4,11 +4,17 @@ from typing import Any, ClassVar
 
 from django.contrib import admin
 
+from idrenew.audit.admin_mixins import AuditedViewMixin
 from idrenew.customers.models import Customer
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin[Customer]):
+class CustomerAdmin(AuditedViewMixin, admin.ModelAdmin[Customer]):
+    audit_action = "staff.viewed_customer"
+
+    def audit_ids(self, object_id: str) -> dict[str, Any]:
+        return {"customer_id": int(object_id)} if object_id.isdigit() else {}
+
     list_display = [
         "fund_account",
         "trading_account",

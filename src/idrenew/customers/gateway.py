@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import abc
 import functools
+import secrets
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import identify_hasher, make_password
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from idrenew.customers.hashers import TradingPasswordHasher
 from idrenew.customers.models import Customer
 
 # A real argon2 hash of a random value: verifying against it when the account does not
@@ -28,7 +30,7 @@ _DUMMY_HASH_CACHE: list[str] = []
 
 def _dummy_hash() -> str:
     if not _DUMMY_HASH_CACHE:
-        _DUMMY_HASH_CACHE.append(make_password(None, hasher="argon2"))
+        _DUMMY_HASH_CACHE.append(hash_trading_password(secrets.token_urlsafe(16)))
     return _DUMMY_HASH_CACHE[0]
 
 
@@ -68,9 +70,14 @@ class DatabaseCounterGateway(CounterGateway):
 
     def verify_trading_password(self, customer: Customer | None, password: str) -> bool:
         if customer is None:
-            check_password(password, _dummy_hash())
+            _verify(password, _dummy_hash())
             return False
-        return check_password(password, customer.trading_password)
+        ok = _verify(password, customer.trading_password)
+        if ok and _needs_upgrade(customer.trading_password):
+            Customer.objects.filter(pk=customer.pk).update(
+                trading_password=hash_trading_password(password)
+            )
+        return ok
 
     def apply_id_update(self, customer: Customer, update: IdUpdate) -> None:
         with transaction.atomic():
@@ -104,5 +111,22 @@ def counter_gateway() -> CounterGateway:
     return _gateway(settings.IDRENEW_COUNTER_GATEWAY)
 
 
+_HASHER = TradingPasswordHasher()
+
+
+def _verify(password: str, encoded: str) -> bool:
+    try:
+        hasher = identify_hasher(encoded)
+    except ValueError:
+        return False
+    return bool(hasher.verify(password, encoded))
+
+
+def _needs_upgrade(encoded: str) -> bool:
+    return identify_hasher(encoded).algorithm != _HASHER.algorithm or bool(
+        _HASHER.must_update(encoded)
+    )
+
+
 def hash_trading_password(password: str) -> str:
-    return make_password(password, hasher="argon2")
+    return make_password(password, hasher=_HASHER)

@@ -1,0 +1,55 @@
+"""Admin mixin: every staff view of a record holding customer data is an audit event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+
+from idrenew.audit.models import ActorType
+from idrenew.audit.services import audit_record
+
+
+class AuditedViewMixin(admin.ModelAdmin):
+    audit_action = "staff.viewed"
+
+    def audit_ids(self, object_id: str) -> dict[str, Any]:
+        """Ids for the event (customer_id, case_id); override per model."""
+        return {}
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200:
+            audit_record(
+                action=self.audit_action,
+                actor_type=ActorType.STAFF,
+                actor_id=str(request.user.pk),
+                request=request,
+                data={"model": self.model._meta.label_lower, "object_id": str(object_id)},
+                **self.audit_ids(object_id),
+            )
+        return response
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200:
+            audit_record(
+                action=f"{self.audit_action}_list",
+                actor_type=ActorType.STAFF,
+                actor_id=str(request.user.pk),
+                request=request,
+                data={
+                    "model": self.model._meta.label_lower,
+                    "query": request.GET.urlencode()[:200],
+                },
+            )
+        return response

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from idrenew.cases.services import case_expire_stale
+from idrenew.core.models import IdempotencyRecord
+from idrenew.core.ratelimit import purge_expired
+from idrenew.verification.models import BearerToken, Captcha, SmsChallenge
+
+
+class Command(BaseCommand):
+    help = "Expire stale cases and delete short-lived rows (captchas, codes, tokens, keys)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        expired = case_expire_stale(now=now)
+        counts = {
+            "captchas": Captcha.objects.filter(expires_at__lt=now - timedelta(hours=1)).delete()[0],
+            "sms codes": SmsChallenge.objects.filter(
+                created_at__lt=now - timedelta(days=2)
+            ).delete()[0],
+            "tokens": BearerToken.objects.filter(expires_at__lt=now).delete()[0],
+            "idempotency keys": IdempotencyRecord.objects.filter(
+                created_at__lt=now - timedelta(days=2)
+            ).delete()[0],
+            "rate counters": purge_expired(),
+        }
+        summary = ", ".join(f"{k} {v}" for k, v in counts.items())
+        self.stdout.write(f"已关闭超时申请 {expired} 笔；已清理：{summary}")
