@@ -1,0 +1,38 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import * as metaApi from '@/api/meta'
+import { makeMeta, mountAt } from '@/test-utils'
+import HomePage from '../index.vue'
+
+vi.mock('@/api/meta')
+vi.mock('@/api/auth')
+
+beforeEach(() => {
+  vi.mocked(metaApi.getMeta).mockResolvedValue(makeMeta())
+})
+
+describe('service list (step 1)', () => {
+  it('should offer 证件更新 and lead to /login', async () => {
+    const { wrapper, router } = await mountAt(HomePage, '/')
+    const zjgx = wrapper.get('[data-testid="service-zjgx"]')
+    expect(zjgx.text()).toContain('证件更新')
+    expect(zjgx.text()).not.toContain('敬请期待')
+    await zjgx.trigger('click')
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/login'))
+  })
+
+  it.each([
+    ['mmcz', '密码重置'],
+    ['sjhbg', '手机号变更'],
+    ['fxcp', '风险测评'],
+    ['sdxxx', '适当性信息更新'],
+    ['yqqy', '银期签约'],
+  ])('should show %s (%s) disabled with 敬请期待', async (id, title) => {
+    const { wrapper, router } = await mountAt(HomePage, '/')
+    const item = wrapper.get(`[data-testid="service-${id}"]`)
+    expect(item.text()).toContain(title)
+    expect(item.text()).toContain('敬请期待')
+    expect(item.attributes('aria-disabled')).toBe('true')
+    await item.trigger('click')
+    expect(router.currentRoute.value.path).toBe('/')
+  })
+})

@@ -1,0 +1,50 @@
+import type { RouteRecordRaw } from 'vue-router'
+import HomePage from '@/pages/home/index.vue'
+import { STEPS, type StepDef } from './steps'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Step number (1–10) for step pages. */
+    step?: number
+    /** i18n key of the nav bar title. */
+    titleKey?: string
+    /** Show `< 返回` in the nav bar. */
+    back?: boolean
+    /** Needs a signed-in customer. */
+    requiresAuth?: boolean
+  }
+}
+
+const LoginPage = () => import('@/pages/login/index.vue')
+const ResumePage = () => import('@/pages/resume/index.vue')
+// TEMPORARY: steps 3–10 are being built. Each route below swaps `StepPendingPage` for its
+// own page (e.g. `() => import('@/pages/face/index.vue')`) as that step lands.
+const StepPendingPage = () => import('@/pages/step-pending/index.vue')
+
+const caseStepPages: Record<string, RouteRecordRaw['component']> = {
+  face: StepPendingPage,
+  idcard: StepPendingPage,
+  identity: StepPendingPage,
+  update: StepPendingPage,
+  agreements: StepPendingPage,
+  sign: StepPendingPage,
+  signed: StepPendingPage,
+  status: StepPendingPage,
+}
+
+function caseStepRoute(step: StepDef): RouteRecordRaw {
+  return {
+    path: step.path,
+    name: step.name,
+    component: caseStepPages[step.name]!,
+    meta: { step: step.number, titleKey: `nav.${step.key}`, back: true, requiresAuth: true },
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/', name: 'home', component: HomePage, meta: { step: 1, titleKey: 'nav.home' } },
+  { path: '/login', name: 'login', component: LoginPage, meta: { step: 2, titleKey: 'nav.login', back: true } },
+  { path: '/resume', name: 'resume', component: ResumePage, meta: { titleKey: 'nav.resume', back: true, requiresAuth: true } },
+  ...STEPS.filter((s) => s.name in caseStepPages).map(caseStepRoute),
+  { path: '/:pathMatch(.*)*', redirect: '/' },
+]
