@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The H5 bundle is committed (so `make demo` needs no Node). When npm is available, rebuild
-# it from frontend/ into a temporary folder and fail if it differs from the committed one.
+# it from frontend/ into a temporary folder and fail if it differs from the committed one;
+# the frontend's type check and Vitest specs run first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 committed=src/idrenew/h5/static/h5
@@ -13,7 +14,9 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-(cd frontend && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npx vite build --outDir "$out/h5" --emptyOutDir --logLevel warn)
+(cd frontend && npm ci --no-audit --no-fund --loglevel=error >/dev/null \
+  && npm run --silent typecheck && npx vitest run --reporter=dot \
+  && npx vite build --outDir "$out/h5" --emptyOutDir --logLevel warn)
 if ! diff -r "$committed" "$out/h5" >/dev/null; then
   echo "The committed H5 bundle differs from a fresh build of frontend/:" >&2
   diff -rq "$committed" "$out/h5" >&2 || true

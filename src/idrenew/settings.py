@@ -14,7 +14,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from idrenew.lib.env import envbool, envint, envsecret, envstr, generated_secret
+from idrenew.lib.env import envbool, envfloat, envint, envsecret, envstr, generated_secret
 
 django_stubs_ext.monkeypatch()  # generic admin/queryset classes at run time
 
@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "idrenew.tradingcalendar",
     "idrenew.verification",
     "idrenew.cases",
+    "idrenew.face",
     "idrenew.h5",
 ]
 
@@ -212,7 +213,7 @@ STORAGES = {
         )
     },
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # --- heavy work ---------------------------------------------------------------------------
 CELERY_BROKER_URL = envstr("IDRENEW_CELERY_BROKER_URL", "")
@@ -245,6 +246,22 @@ IDRENEW_CAPTCHA_TTL = envint("IDRENEW_CAPTCHA_TTL", 120)
 IDRENEW_PASSWORD_MAX_FAILURES = envint("IDRENEW_PASSWORD_MAX_FAILURES", 5)
 IDRENEW_PASSWORD_LOCK_MINUTES = envint("IDRENEW_PASSWORD_LOCK_MINUTES", 30)
 IDRENEW_SIGNIN_PER_IP_PER_HOUR = envint("IDRENEW_SIGNIN_PER_IP_PER_HOUR", 120)
+
+# --- step 3: face ---------------------------------------------------------------------------
+IDRENEW_FACE_ENGINE = envstr("IDRENEW_FACE_ENGINE", "idrenew.face.domain.engine.LocalFaceEngine")
+IDRENEW_FACE_ATTEMPTS_PER_DAY = envint("IDRENEW_FACE_ATTEMPTS_PER_DAY", 5)
+IDRENEW_FACE_CHALLENGE_TTL = envint("IDRENEW_FACE_CHALLENGE_TTL", 60)
+IDRENEW_FACE_CLIP_MAX_BYTES = envint("IDRENEW_FACE_CLIP_MAX_BYTES", 15 * 1024 * 1024)
+IDRENEW_FACE_MAX_CLIP_SECONDS = envint("IDRENEW_FACE_MAX_CLIP_SECONDS", 15)
+# Cosine similarity of MobileFaceNet embeddings at and above which two faces are the same
+# person: the highest different-person similarity of the development data plus 0.03
+# (bench/face.py on ../shared/testdata: 75+75 photo pairs and frames of 5 liveness clips;
+# MODELS.md gives the FAR/FRR it came from).
+IDRENEW_FACE_MATCH_THRESHOLD = envfloat("IDRENEW_FACE_MATCH_THRESHOLD", 0.52)
+# Test-only: fixes the challenge's actions (e.g. to those a fake-camera clip shows).
+IDRENEW_FACE_FIXED_ACTIONS = envstr("IDRENEW_FACE_FIXED_ACTIONS", "")
+if PRODUCTION and IDRENEW_FACE_FIXED_ACTIONS:
+    raise ImproperlyConfigured("IDRENEW_FACE_FIXED_ACTIONS is for tests; production refuses it")
 
 IDRENEW_COUNTER_GATEWAY = envstr(
     "IDRENEW_COUNTER_GATEWAY", "idrenew.customers.gateway.DatabaseCounterGateway"

@@ -75,6 +75,7 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _register_routers() -> None:
     from idrenew.cases.api import router as cases_router
     from idrenew.core.api_meta import router as meta_router
+    from idrenew.face.api import router as face_router
     from idrenew.verification.api import router as auth_router
     from idrenew.verification.api import session_router
 
@@ -82,6 +83,7 @@ def _register_routers() -> None:
     api.add_router("/", session_router)
     api.add_router("/auth", auth_router)
     api.add_router("/cases", cases_router)
+    api.add_router("/cases/current/face", face_router)
 
 
 _register_routers()

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class FaceConfig(AppConfig):
+    name = "idrenew.face"
+    verbose_name = "人脸识别"
+
+    def ready(self) -> None:
+        from idrenew.face import tasks  # noqa: F401 - registers the analysis task

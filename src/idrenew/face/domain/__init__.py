@@ -1,0 +1,1 @@
+"""Face detection, landmarks, liveness and matching: pure Python + numpy + OpenCV + onnxruntime."""

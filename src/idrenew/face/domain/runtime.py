@@ -1,0 +1,63 @@
+"""The ONNX models shipped in ``idrenew/face/models/``, each loaded once per process.
+
+Nothing is downloaded: the files come with the package (DESIGN.md §5a, ``MODELS.md``).
+Sessions run on the CPU with one intra-op and one inter-op thread, so that a worker
+process uses one core and several workers scale across cores.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+DETECTOR = "face_detection_short_range"
+MESH = "face_landmark"
+IRIS = "iris_landmark"
+EMBEDDER = "mobilefacenet"
+ANTISPOOF = "face_antispoofing"
+
+FloatArray = npt.NDArray[np.float32]
+
+
+class Model:
+    """One onnxruntime session: ``model(x)`` returns every output for one input tensor."""
+
+    def __init__(self, name: str, models_dir: Path = MODELS_DIR) -> None:
+        path = models_dir / f"{name}.onnx"
+        if not path.is_file():
+            raise FileNotFoundError(f"face model missing: {path}")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.log_severity_level = 3
+        self.name = name
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.input_name = self.session.get_inputs()[0].name
+
+    def __call__(self, x: npt.NDArray[np.floating]) -> list[FloatArray]:
+        outputs = self.session.run(None, {self.input_name: x.astype(np.float32, copy=False)})
+        return [np.asarray(o, dtype=np.float32) for o in outputs]
+
+
+_lock = threading.Lock()
+_models: dict[str, Model] = {}
+
+
+def model(name: str) -> Model:
+    """The process-wide session for ``name`` (loaded on first use)."""
+    found = _models.get(name)
+    if found is not None:
+        return found
+    with _lock:
+        found = _models.get(name)
+        if found is None:
+            found = Model(name)
+            _models[name] = found
+        return found

@@ -1,0 +1,142 @@
+"""From images to measures: the detector finds faces, the mesh follows the one face from
+frame to frame, and each frame becomes a :class:`~liveness.FrameMeasure`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from idrenew.face.domain import embedding
+from idrenew.face.domain.detection import Detection, detect, detect_photo
+from idrenew.face.domain.landmarks import (
+    Mesh,
+    Roi,
+    eye_aspects,
+    five_points,
+    head_pose,
+    mesh_at,
+    mouth_ratio,
+    roi_from_detection,
+    roi_from_points,
+)
+from idrenew.face.domain.liveness import FrameMeasure
+from idrenew.face.domain.types import FaceError
+
+ImageRGB = npt.NDArray[np.uint8]
+
+DETECT_EVERY = 3  # frames between detector runs while the mesh is tracking
+OTHER_FACE_MIN_SCORE = 0.6
+OTHER_FACE_MIN_SIZE = 0.35  # a second face counts from this share of the main face's width
+
+
+def significant(faces: list[Detection]) -> list[Detection]:
+    """The faces that count as people in front of the camera (largest first): a second
+    face counts when the detector is sure of it and it is not a speck in the background."""
+    if not faces:
+        return []
+    faces = sorted(faces, key=lambda d: d.width, reverse=True)
+    main = faces[0]
+    return [main] + [
+        d
+        for d in faces[1:]
+        if d.score >= OTHER_FACE_MIN_SCORE and d.width >= OTHER_FACE_MIN_SIZE * main.width
+    ]
+
+
+def _overlaps(mesh: Mesh, det: Detection) -> bool:
+    x, y = float(mesh.points[1, 0]), float(mesh.points[1, 1])  # nose tip
+    x0, y0, x1, y1 = det.box
+    return x0 <= x <= x1 and y0 <= y <= y1
+
+
+def face_width(points: npt.NDArray[np.float32]) -> float:
+    xs = points[:, 0]
+    return float(xs.max() - xs.min())
+
+
+@dataclass
+class Tracked:
+    measure: FrameMeasure
+    aligned: ImageRGB | None  # the 112×112 aligned face, when a face was tracked
+
+
+class FaceTracker:
+    """Follows one face through a clip. Call :meth:`step` once per frame, in order."""
+
+    def __init__(self) -> None:
+        self._mesh: Mesh | None = None
+
+    def step(self, index: int, time: float, image: ImageRGB, *, eyes: bool) -> Tracked:
+        faces: list[Detection] | None = None
+        if self._mesh is None or index % DETECT_EVERY == 0:
+            faces = significant(detect(image))
+        roi = None
+        if self._mesh is not None and (not faces or any(_overlaps(self._mesh, d) for d in faces)):
+            roi = roi_from_points(self._mesh.points)
+        elif faces:
+            roi = roi_from_detection(faces[0])
+        short_side = float(min(image.shape[:2]))
+        count = len(faces) if faces is not None else None
+        if roi is None:
+            self._mesh = None
+            return Tracked(FrameMeasure(index, time, False, count), None)
+        mesh = mesh_at(image, roi)
+        if not mesh.found:
+            self._mesh = None
+            return Tracked(FrameMeasure(index, time, False, count), None)
+        self._mesh = mesh
+        points = mesh.points
+        yaw, pitch = head_pose(points)
+        eye = None
+        if eyes:
+            right, left = eye_aspects(image, points)
+            eye = (right + left) / 2
+        aligned = embedding.align(image, five_points(points))
+        measure = FrameMeasure(
+            index=index,
+            time=time,
+            face=True,
+            faces_detected=count,
+            yaw=yaw,
+            pitch=pitch,
+            mouth=mouth_ratio(points),
+            eye=eye,
+            face_px=face_width(points),
+            frame_short_side=short_side,
+            brightness=embedding.brightness(aligned),
+            sharpness=embedding.sharpness(aligned),
+        )
+        return Tracked(measure, aligned)
+
+
+CONFIRM_SCORE = 0.75  # detector score on a crop around a candidate face
+CONFIRM_PRESENCE = 0.9  # face-mesh presence on that face
+
+
+def _confirmed(image: ImageRGB, det: Detection) -> Mesh | None:
+    """The mesh of a detected face, if a second look confirms it is one: the detector run
+    again on a crop around it, and the mesh's face-presence flag. Patterns in a photo's
+    background (a seal, a hand) the detector half-liked fail one or the other."""
+    cx, cy = det.centre
+    side = max(8, round(2 * max(det.width, det.height)))
+    roi = Roi(cx, cy, float(side), 0.0)
+    again = detect(roi.crop(image, side))
+    if not again or max(d.score for d in again) < CONFIRM_SCORE:
+        return None
+    mesh = mesh_at(image, roi_from_detection(det))
+    if mesh.presence < CONFIRM_PRESENCE:
+        return None
+    refined = mesh_at(image, roi_from_points(mesh.points))  # its own crop aligns better
+    return refined if refined.found else mesh
+
+
+def single_face(image: ImageRGB) -> ImageRGB:
+    """The aligned face of a photo that shows exactly one face; ``FaceError`` otherwise."""
+    meshes = [m for d in significant(detect_photo(image)) if (m := _confirmed(image, d))]
+    if not meshes:
+        raise FaceError("FACE_NOT_FOUND", "no face in the image")
+    if len(meshes) > 1:
+        raise FaceError("FACE_MULTIPLE", f"{len(meshes)} faces in the image")
+    return embedding.align(image, five_points(meshes[0].points))

@@ -1,0 +1,80 @@
+"""Decoding a recorded clip (WebM from Chromium/Android, MP4 from iOS) into RGB frames.
+
+OpenCV's FFmpeg backend decodes VP8, VP9 and H.264. MediaRecorder's WebM carries neither
+a frame count nor a constant rate, so times come from each frame's timestamp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from idrenew.face.domain.types import FaceError
+
+MAX_SIDE = 640  # frames are analysed at ≤ 640 px on the long side
+MAX_SOURCE_PIXELS = 4096 * 4096
+DEFAULT_FPS = 30.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int
+    time: float  # seconds from the first frame
+    rgb: npt.NDArray[np.uint8]
+
+
+def _scaled(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    h, w = bgr.shape[:2]
+    if h * w > MAX_SOURCE_PIXELS:
+        raise FaceError("CLIP_UNDECODABLE", f"frame too large: {w}x{h}")
+    scale = MAX_SIDE / max(h, w)
+    if scale < 1.0:
+        bgr = np.asarray(
+            cv2.resize(bgr, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA),
+            dtype=np.uint8,
+        )
+    return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+
+
+def read_frames(path: str, *, max_seconds: float, max_frames: int = 2000) -> Iterator[Frame]:
+    """Frames in order, scaled to ≤ 640 px; raises ``FaceError`` for an unreadable file and
+    ``CLIP_TOO_LONG`` as soon as the clip runs past ``max_seconds``."""
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        raise FaceError("CLIP_UNDECODABLE", "container not recognised")
+    try:
+        nominal = cap.get(cv2.CAP_PROP_FPS)
+        fps = nominal if 1.0 <= nominal <= 120.0 else DEFAULT_FPS
+        first_ms: float | None = None
+        last = -1.0
+        index = 0
+        while True:
+            ok, bgr = cap.read()
+            if not ok or bgr is None:
+                break
+            ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+            if first_ms is None:
+                first_ms = ms
+            t = (ms - first_ms) / 1000.0
+            if not (t > last) or t - last > 2.0:  # missing or broken timestamps
+                t = last + 1.0 / fps if index else 0.0
+            last = t
+            if t > max_seconds or index >= max_frames:
+                raise FaceError("CLIP_TOO_LONG", f"more than {max_seconds:g} s")
+            yield Frame(index, t, _scaled(np.asarray(bgr, dtype=np.uint8)))
+            index += 1
+        if index == 0:
+            raise FaceError("CLIP_UNDECODABLE", "no frame could be decoded")
+    finally:
+        cap.release()
+
+
+def frame_rate(times: list[float]) -> float:
+    """Frames per second from the frames' timestamps."""
+    if len(times) < 2 or times[-1] <= times[0]:
+        return DEFAULT_FPS
+    return (len(times) - 1) / (times[-1] - times[0])

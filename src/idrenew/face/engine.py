@@ -1,0 +1,25 @@
+"""The face engine in use, chosen by setting (a broker may plug in a vendor's)."""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from idrenew.face.domain.types import FaceEngine
+
+
+@functools.cache
+def _engine(path: str, threshold: float, max_seconds: float) -> FaceEngine:
+    engine: FaceEngine = import_string(path)(threshold=threshold, max_seconds=max_seconds)
+    return engine
+
+
+def face_engine() -> FaceEngine:
+    """Loaded once per process: model loading stays off the request path after the first."""
+    return _engine(
+        settings.IDRENEW_FACE_ENGINE,
+        settings.IDRENEW_FACE_MATCH_THRESHOLD,
+        float(settings.IDRENEW_FACE_MAX_CLIP_SECONDS),
+    )

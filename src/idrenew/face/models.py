@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from idrenew.cases.models import RenewalCase
+
+
+class FaceConsent(models.Model):
+    case = models.ForeignKey(RenewalCase, on_delete=models.CASCADE, related_name="face_consents")
+    notice_version = models.CharField("告知书版本", max_length=40)
+    notice_digest = models.CharField(max_length=64)
+    consented_at = models.DateTimeField("同意时间", auto_now_add=True)
+    ip = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        verbose_name = "人脸识别授权"
+        verbose_name_plural = "人脸识别授权"
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.notice_version}"
+
+
+class LivenessChallenge(models.Model):
+    """A nonce and the actions asked for; valid 60 s, used at most once."""
+
+    nonce = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(RenewalCase, on_delete=models.CASCADE, related_name="challenges")
+    customer_id = models.BigIntegerField(db_index=True)
+    actions = models.JSONField()
+    issued_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "活体检测挑战"
+        verbose_name_plural = "活体检测挑战"
+
+    def __str__(self) -> str:
+        return str(self.nonce)
+
+
+class FaceAttempt(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "分析中"
+        PASSED = "passed", "通过"
+        FAILED = "failed", "未通过"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(RenewalCase, on_delete=models.CASCADE, related_name="face_attempts")
+    challenge = models.OneToOneField(LivenessChallenge, on_delete=models.PROTECT)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    clip_name = models.CharField(max_length=200, blank=True)  # deleted once analysed
+    clip_content_type = models.CharField(max_length=60, blank=True)
+    clip_size = models.PositiveIntegerField(default=0)
+    actions = models.JSONField(default=list)
+    failures = models.JSONField(default=list)
+    frame_count = models.PositiveIntegerField(default=0)
+    face_ratio = models.FloatField(null=True, blank=True)
+    best_frame_name = models.CharField(max_length=200, blank=True)  # encrypted JPEG
+    best_frame_index = models.IntegerField(null=True, blank=True)
+    embedding_name = models.CharField(max_length=200, blank=True)  # encrypted float32 vector
+    reference_similarity = models.FloatField(null=True, blank=True)
+    reference_threshold = models.FloatField(null=True, blank=True)
+    spoof_score = models.FloatField(null=True, blank=True)
+    spoof_note = models.CharField(max_length=100, default="未做静默活体检测")
+    analysis_seconds = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    analyzed_at = models.DateTimeField(null=True, blank=True)
+    biometrics_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "人脸识别记录"
+        verbose_name_plural = "人脸识别记录"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.status}"

@@ -1,0 +1,299 @@
+"""Step 3: consent, liveness challenge, clip upload and its analysis."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from idrenew.audit.models import ActorType
+from idrenew.audit.services import audit_customer, audit_record
+from idrenew.cases.domain.states import State
+from idrenew.cases.models import RenewalCase
+from idrenew.cases.services import case_require_state, case_transition
+from idrenew.core.models import TaskRecord
+from idrenew.core.tasks import task_submit
+from idrenew.customers.models import Customer
+from idrenew.face.domain.types import DEFAULT_ACTIONS, FAILURE_MESSAGES, FaceError
+from idrenew.face.engine import face_engine
+from idrenew.face.errors import (
+    AttemptsExhausted,
+    ClipRejected,
+    ClipTooLarge,
+    ConsentRequired,
+    NonceExpired,
+    NonceReused,
+    NonceUnknown,
+    NoticeOutdated,
+)
+from idrenew.face.models import FaceAttempt, FaceConsent, LivenessChallenge
+from idrenew.face.notice import current_notice
+from idrenew.lib.files import delete_file, read_encrypted, save_encrypted
+from idrenew.lib.net import client_ip, user_agent
+
+CLIP_TYPES = {"webm": "video/webm", "mp4": "video/mp4"}
+
+
+def face_consent_record(
+    *, case: RenewalCase, notice_version: str, request: HttpRequest | None
+) -> FaceConsent:
+    case_require_state(case, [State.STARTED])
+    notice = current_notice()
+    if notice_version != notice.version:
+        raise NoticeOutdated(detail={"current_version": notice.version})
+    consent = FaceConsent.objects.create(
+        case=case,
+        notice_version=notice.version,
+        notice_digest=notice.digest,
+        ip=client_ip(request) if request else "",
+        user_agent=user_agent(request) if request else "",
+    )
+    audit_customer(
+        action="face.consented",
+        customer_id=case.customer_id,
+        case_id=case.id,
+        request=request,
+        data={"notice_version": notice.version},
+    )
+    return consent
+
+
+def face_decline_record(*, case: RenewalCase, request: HttpRequest | None) -> None:
+    audit_customer(
+        action="face.declined",
+        customer_id=case.customer_id,
+        case_id=case.id,
+        request=request,
+        data={"notice_version": current_notice().version},
+    )
+
+
+def _start_of_day(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def face_attempts_left(*, customer: Customer, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    used = LivenessChallenge.objects.filter(
+        customer_id=customer.pk, issued_at__gte=_start_of_day(now)
+    ).count()
+    return max(0, settings.IDRENEW_FACE_ATTEMPTS_PER_DAY - used)
+
+
+def _draw_actions() -> list[str]:
+    fixed = settings.IDRENEW_FACE_FIXED_ACTIONS
+    if fixed:
+        return [a.strip() for a in fixed.split(",") if a.strip()]
+    rng = secrets.SystemRandom()
+    return rng.sample(list(DEFAULT_ACTIONS), 2)
+
+
+def face_challenge_issue(
+    *, case: RenewalCase, request: HttpRequest | None, now: datetime | None = None
+) -> LivenessChallenge:
+    now = now or timezone.now()
+    case_require_state(case, [State.STARTED])
+    version = current_notice().version
+    if not FaceConsent.objects.filter(case=case, notice_version=version).exists():
+        raise ConsentRequired()
+    customer = case.customer
+    with transaction.atomic():
+        # Serialise a customer's challenge requests so the daily count cannot be raced.
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        if face_attempts_left(customer=customer, now=now) <= 0:
+            raise AttemptsExhausted()
+        challenge = LivenessChallenge.objects.create(
+            case=case,
+            customer_id=customer.pk,
+            actions=_draw_actions(),
+            expires_at=now + timedelta(seconds=settings.IDRENEW_FACE_CHALLENGE_TTL),
+        )
+    audit_customer(
+        action="face.challenge_issued",
+        customer_id=customer.pk,
+        case_id=case.id,
+        request=request,
+        data={"actions": challenge.actions},
+    )
+    return challenge
+
+
+def sniff_clip(head: bytes) -> str | None:
+    """The container of a recording from its first bytes: WebM (EBML) or MP4/MOV (ftyp)."""
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "webm"
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    return None
+
+
+def face_clip_submit(
+    *,
+    case: RenewalCase,
+    nonce: str,
+    clip: UploadedFile,
+    request: HttpRequest | None,
+    now: datetime | None = None,
+) -> TaskRecord:
+    now = now or timezone.now()
+    case_require_state(case, [State.STARTED])
+    try:
+        key = uuid.UUID(nonce)
+    except ValueError:
+        raise NonceUnknown() from None
+    challenge = LivenessChallenge.objects.filter(nonce=key, case=case).first()
+    if challenge is None:
+        raise NonceUnknown()
+    if challenge.used_at is not None:
+        raise NonceReused()
+    if challenge.expires_at <= now:
+        raise NonceExpired()
+    if clip.size is None or clip.size > settings.IDRENEW_FACE_CLIP_MAX_BYTES:
+        raise ClipTooLarge()
+    data = clip.read()
+    kind = sniff_clip(data[:16])
+    if kind is None or len(data) < 1024:
+        raise ClipRejected("无法识别的视频格式，请使用手机自带浏览器重新录制")
+    used = LivenessChallenge.objects.filter(pk=challenge.pk, used_at__isnull=True).update(
+        used_at=now
+    )
+    if not used:
+        raise NonceReused()
+    attempt = FaceAttempt.objects.create(
+        case=case,
+        challenge=challenge,
+        clip_name=save_encrypted("face/clips", data, suffix=f".{kind}"),
+        clip_content_type=CLIP_TYPES[kind],
+        clip_size=len(data),
+    )
+    audit_customer(
+        action="face.clip_uploaded",
+        customer_id=case.customer_id,
+        case_id=case.id,
+        request=request,
+        data={"attempt": str(attempt.id), "type": kind, "bytes": len(data)},
+    )
+    return task_submit(
+        name="face.analyze",
+        arguments={"attempt_id": str(attempt.id)},
+        owner_customer_id=case.customer_id,
+    )
+
+
+def _failure(code: str) -> dict[str, str]:
+    return {"code": code, "message": FAILURE_MESSAGES.get(code, "人脸识别未通过，请重试")}
+
+
+def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
+    """Analyse an uploaded clip; the clip is deleted whatever the outcome."""
+    attempt = FaceAttempt.objects.select_related("case", "challenge", "case__customer").get(
+        pk=attempt_id
+    )
+    if attempt.status != FaceAttempt.Status.PENDING:
+        return face_attempt_summary(attempt)
+    started = time.monotonic()
+    engine = face_engine()
+    suffix = ".webm" if attempt.clip_content_type == "video/webm" else ".mp4"
+    failures: list[str] = []
+    report = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="idrenew-face-") as tmp:
+            path = Path(tmp) / f"clip{suffix}"
+            path.write_bytes(read_encrypted(attempt.clip_name))
+            try:
+                report = engine.analyze_clip(str(path), list(attempt.challenge.actions))
+            except FaceError as exc:
+                failures = [exc.code]
+    finally:
+        delete_file(attempt.clip_name)
+        attempt.clip_name = ""
+    if report is not None:
+        failures = list(report.failures)
+        attempt.actions = [
+            {"action": a.action, "passed": a.passed, "frames": list(a.frames) if a.frames else None}
+            for a in report.actions
+        ]
+        attempt.frame_count = report.frame_count
+        attempt.face_ratio = report.face_ratio
+        attempt.best_frame_index = report.best_frame
+        if report.best_frame_jpeg:
+            attempt.best_frame_name = save_encrypted(
+                "face/best", report.best_frame_jpeg, suffix=".jpg"
+            )
+        if report.best_frame_embedding is not None:
+            vector = np.asarray(report.best_frame_embedding, dtype=np.float32)
+            attempt.embedding_name = save_encrypted("face/emb", vector.tobytes(), suffix=".f32")
+            similarity = _compare_with_reference(attempt.case.customer, vector)
+            if similarity is not None:
+                attempt.reference_similarity = similarity
+                attempt.reference_threshold = engine.threshold
+                if similarity < engine.threshold:
+                    failures.append("FACE_MISMATCH")
+        if not report.passed and not failures:
+            failures = ["ACTION_MISSING"]
+    passed = report is not None and report.passed and not failures
+    attempt.failures = failures
+    attempt.status = FaceAttempt.Status.PASSED if passed else FaceAttempt.Status.FAILED
+    attempt.analyzed_at = timezone.now()
+    attempt.analysis_seconds = round(time.monotonic() - started, 3)
+    attempt.save()
+    audit_record(
+        action="face.analyzed",
+        actor_type=ActorType.SYSTEM,
+        customer_id=attempt.case.customer_id,
+        case_id=attempt.case_id,
+        data={"attempt": str(attempt.id), "passed": passed, "failures": failures},
+    )
+    if passed:
+        case_transition(
+            case_id=attempt.case_id,
+            target=State.FACE_PASSED,
+            actor_type=ActorType.SYSTEM,
+            actor_id="face",
+            data={"attempt": str(attempt.id)},
+        )
+    return face_attempt_summary(attempt)
+
+
+def _compare_with_reference(customer: Customer, vector: np.ndarray) -> float | None:
+    """Similarity to the reference photo from account opening, when the record has one."""
+    if not customer.reference_face:
+        return None
+    import cv2
+
+    raw = read_encrypted(str(customer.reference_face.name))  # stored with save_encrypted
+    decoded = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        return None
+    image = np.asarray(decoded, dtype=np.uint8)
+    engine = face_engine()
+    try:
+        reference = engine.embed_image(image)
+    except FaceError:
+        return None
+    return float(engine.similarity(vector, reference))
+
+
+def face_attempt_summary(attempt: FaceAttempt) -> dict[str, Any]:
+    attempt.case.refresh_from_db()
+    return {
+        "attempt_id": str(attempt.id),
+        "passed": attempt.status == FaceAttempt.Status.PASSED,
+        "status": attempt.status,
+        "actions": attempt.actions,
+        "failures": [_failure(code) for code in attempt.failures],
+        "case_state": attempt.case.state,
+        "current_step": attempt.case.current_step,
+    }

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
+from idrenew.core.tasks import register
+
+
+@register("face.analyze")
+def analyze(*, attempt_id: str) -> dict[str, Any]:
+    from idrenew.face.services import face_attempt_analyze
+
+    return face_attempt_analyze(attempt_id=attempt_id)

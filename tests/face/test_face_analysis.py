@@ -1,0 +1,75 @@
+"""Step 3 end to end on the API: a real clip, the real engine, the case moving on (or not)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from idrenew.face.models import FaceAttempt
+from idrenew.face.notice import current_notice
+from idrenew.lib.files import read_encrypted
+from tests.conftest import SHARED, ApiClient
+
+pytestmark = pytest.mark.django_db
+FACE = "/api/cases/current/face"
+CLIPS = SHARED / "testdata" / "liveness"
+needs_clips = pytest.mark.skipif(not CLIPS.exists(), reason="../shared/testdata/liveness absent")
+
+
+def _run(api: ApiClient, settings: Any, clip: str, actions: str) -> dict[str, Any]:
+    settings.IDRENEW_FACE_FIXED_ACTIONS = actions
+    assert api.post_json("/api/cases", {}, key=api.new_key()).status_code == 201
+    api.post_json(
+        f"{FACE}/consent", {"notice_version": current_notice().version}, key=api.new_key()
+    )
+    nonce = api.post_json(f"{FACE}/challenge", {}, key=api.new_key()).json()["nonce"]
+    data = (CLIPS / clip).read_bytes()
+    resp = api.post(
+        f"{FACE}/clip",
+        {"nonce": nonce, "clip": SimpleUploadedFile("clip.mp4", data, content_type="video/mp4")},
+        headers={"X-CSRFToken": api.csrf(), "Idempotency-Key": api.new_key()},
+    )
+    assert resp.status_code == 202, resp.content
+    task = api.get(f"/api/tasks/{resp.json()['task_id']}").json()
+    assert task["status"] in ("succeeded", "failed"), task
+    return task
+
+
+def _no_clip_left() -> bool:
+    try:
+        _, files = default_storage.listdir("face/clips")
+    except FileNotFoundError:
+        return True
+    return files == []
+
+
+@needs_clips
+def test_clip_with_the_asked_actions_passes(settings: Any, signed_in: ApiClient) -> None:
+    task = _run(signed_in, settings, "liveportrait_d12.mp4", "turn_left,turn_right")
+    result = task["result"]
+    assert result["passed"], result
+    assert result["case_state"] == "face_passed" and result["current_step"] == 4
+    attempt = FaceAttempt.objects.get()
+    assert attempt.clip_name == "" and _no_clip_left()  # the clip is gone
+    best = read_encrypted(attempt.best_frame_name)
+    assert best[:2] == b"\xff\xd8"  # a JPEG once decrypted...
+    with default_storage.open(attempt.best_frame_name, "rb") as fh:
+        assert fh.read(2) != b"\xff\xd8"  # ...and not one at rest
+    assert signed_in.get("/api/cases/current").json()["step_key"] == "idcard"
+
+
+@needs_clips
+def test_clip_without_the_actions_fails_and_keeps_the_case(
+    settings: Any, signed_in: ApiClient
+) -> None:
+    task = _run(signed_in, settings, "liveportrait_d19.mp4", "turn_left,turn_right")
+    result = task["result"]
+    assert not result["passed"]
+    codes = [f["code"] for f in result["failures"]]
+    assert "ACTION_MISSING" in codes
+    assert all(f["message"] for f in result["failures"])
+    assert result["case_state"] == "started"
+    assert FaceAttempt.objects.get().clip_name == "" and _no_clip_left()
