@@ -258,6 +258,11 @@ IDRENEW_FACE_MAX_CLIP_SECONDS = envint("IDRENEW_FACE_MAX_CLIP_SECONDS", 15)
 # (bench/face.py on ../shared/testdata: 75+75 photo pairs and frames of 5 liveness clips;
 # MODELS.md gives the FAR/FRR it came from).
 IDRENEW_FACE_MATCH_THRESHOLD = envfloat("IDRENEW_FACE_MATCH_THRESHOLD", 0.52)
+# Passive anti-spoofing, advisory only. The default claims none ("未做静默活体检测"); the
+# shipped model (idrenew.face.domain.spoof.ExpoAntiSpoofDetector) is unproven, see MODELS.md.
+IDRENEW_FACE_SPOOF_DETECTOR = envstr(
+    "IDRENEW_FACE_SPOOF_DETECTOR", "idrenew.face.domain.spoof.NoSpoofDetector"
+)
 # Test-only: fixes the challenge's actions (e.g. to those a fake-camera clip shows).
 IDRENEW_FACE_FIXED_ACTIONS = envstr("IDRENEW_FACE_FIXED_ACTIONS", "")
 if PRODUCTION and IDRENEW_FACE_FIXED_ACTIONS:

@@ -73,3 +73,34 @@ def test_clip_without_the_actions_fails_and_keeps_the_case(
     assert all(f["message"] for f in result["failures"])
     assert result["case_state"] == "started"
     assert FaceAttempt.objects.get().clip_name == "" and _no_clip_left()
+
+
+def test_corrupt_clip_fails_cleanly_and_its_nonce_cannot_be_reused(
+    settings: Any, signed_in: ApiClient
+) -> None:
+    settings.IDRENEW_FACE_FIXED_ACTIONS = "blink,turn_left"
+    api = signed_in
+    assert api.post_json("/api/cases", {}, key=api.new_key()).status_code == 201
+    api.post_json(
+        f"{FACE}/consent", {"notice_version": current_notice().version}, key=api.new_key()
+    )
+    nonce = api.post_json(f"{FACE}/challenge", {}, key=api.new_key()).json()["nonce"]
+    corrupt = b"\x1a\x45\xdf\xa3" + bytes(range(256)) * 40  # WebM magic, then noise
+
+    def send() -> Any:
+        return api.post(
+            f"{FACE}/clip",
+            {"nonce": nonce, "clip": SimpleUploadedFile("c.webm", corrupt, "video/webm")},
+            headers={"X-CSRFToken": api.csrf(), "Idempotency-Key": api.new_key()},
+        )
+
+    resp = send()
+    assert resp.status_code == 202
+    result = api.get(f"/api/tasks/{resp.json()['task_id']}").json()["result"]
+    assert not result["passed"]
+    assert [f["code"] for f in result["failures"]] == ["CLIP_UNDECODABLE"]
+    assert result["case_state"] == "started"
+    assert FaceAttempt.objects.get().clip_name == "" and _no_clip_left()
+    again = send()
+    assert again.status_code == 409 and again.json()["code"] == "FACE_NONCE_REUSED"
+    assert FaceAttempt.objects.count() == 1

@@ -11,6 +11,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "审核员": [
         "cases.view_renewalcase",
         "customers.view_customer",
+        "face.view_faceattempt",
+        "face.view_faceconsent",
         "audit.view_auditevent",
         "verification.view_signinlock",
         "verification.change_signinlock",

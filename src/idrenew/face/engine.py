@@ -7,6 +7,7 @@ import functools
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from idrenew.face.domain.spoof import SpoofDetector
 from idrenew.face.domain.types import FaceEngine
 
 
@@ -23,3 +24,14 @@ def face_engine() -> FaceEngine:
         settings.IDRENEW_FACE_MATCH_THRESHOLD,
         float(settings.IDRENEW_FACE_MAX_CLIP_SECONDS),
     )
+
+
+@functools.cache
+def _spoof(path: str) -> SpoofDetector:
+    detector: SpoofDetector = import_string(path)()
+    return detector
+
+
+def spoof_detector() -> SpoofDetector:
+    """The passive anti-spoofing check (advisory); by default none is claimed."""
+    return _spoof(settings.IDRENEW_FACE_SPOOF_DETECTOR)

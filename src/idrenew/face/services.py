@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -25,8 +26,9 @@ from idrenew.cases.services import case_require_state, case_transition
 from idrenew.core.models import TaskRecord
 from idrenew.core.tasks import task_submit
 from idrenew.customers.models import Customer
+from idrenew.face.domain.spoof import NOT_CHECKED
 from idrenew.face.domain.types import DEFAULT_ACTIONS, FAILURE_MESSAGES, FaceError
-from idrenew.face.engine import face_engine
+from idrenew.face.engine import face_engine, spoof_detector
 from idrenew.face.errors import (
     AttemptsExhausted,
     ClipRejected,
@@ -232,6 +234,9 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
             attempt.best_frame_name = save_encrypted(
                 "face/best", report.best_frame_jpeg, suffix=".jpg"
             )
+            spoof = spoof_detector().check(_decode_rgb(report.best_frame_jpeg))
+            attempt.spoof_score = spoof.score if spoof else None
+            attempt.spoof_note = spoof.note if spoof else NOT_CHECKED
         if report.best_frame_embedding is not None:
             vector = np.asarray(report.best_frame_embedding, dtype=np.float32)
             attempt.embedding_name = save_encrypted("face/emb", vector.tobytes(), suffix=".f32")
@@ -267,12 +272,17 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
     return face_attempt_summary(attempt)
 
 
+def _decode_rgb(jpeg: bytes) -> np.ndarray:
+    bgr = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise FaceError("CLIP_UNDECODABLE", "best frame could not be decoded")
+    return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+
+
 def _compare_with_reference(customer: Customer, vector: np.ndarray) -> float | None:
     """Similarity to the reference photo from account opening, when the record has one."""
     if not customer.reference_face:
         return None
-    import cv2
-
     raw = read_encrypted(str(customer.reference_face.name))  # stored with save_encrypted
     decoded = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR)
     if decoded is None:
