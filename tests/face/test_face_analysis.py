@@ -104,3 +104,39 @@ def test_corrupt_clip_fails_cleanly_and_its_nonce_cannot_be_reused(
     again = send()
     assert again.status_code == 409 and again.json()["code"] == "FACE_NONCE_REUSED"
     assert FaceAttempt.objects.count() == 1
+
+
+def _reference_from(clip: str, frame: int) -> bytes:
+    import cv2
+
+    cap = cv2.VideoCapture(str(CLIPS / clip))
+    for _ in range(frame + 1):
+        ok, image = cap.read()
+    cap.release()
+    assert ok
+    return bytes(cv2.imencode(".jpg", image)[1].tobytes())
+
+
+@needs_clips
+@pytest.mark.parametrize(
+    ("reference", "passes"),
+    [(("liveportrait_d12.mp4", 100), True), (("liveportrait_d0.mp4", 10), False)],
+    ids=["same-man", "another-east-asian-man"],
+)
+def test_best_frame_is_compared_with_the_reference_photo_on_file(
+    settings: Any, signed_in: ApiClient, alice: Any, reference: tuple[str, int], passes: bool
+) -> None:
+    from idrenew.lib.files import save_encrypted
+
+    alice.reference_face.name = save_encrypted(
+        "reference-faces", _reference_from(*reference), suffix=".jpg"
+    )
+    alice.save(update_fields=["reference_face"])
+    task = _run(signed_in, settings, "liveportrait_d12.mp4", "turn_left,turn_right")
+    attempt = FaceAttempt.objects.get()
+    assert attempt.reference_similarity is not None
+    assert attempt.reference_threshold == settings.IDRENEW_FACE_MATCH_THRESHOLD
+    assert task["result"]["passed"] is passes
+    if not passes:
+        assert [f["code"] for f in task["result"]["failures"]] == ["FACE_MISMATCH"]
+        assert task["result"]["case_state"] == "started"

@@ -56,13 +56,11 @@ class LocalFaceEngine:
 
     def analyze_clip(self, path: str, actions: list[str]) -> LivenessReport:
         tracker = FaceTracker()
-        eyes_every = 1 if "blink" in actions else 3
+        blinks = "blink" in actions
         measures: list[FrameMeasure] = []
         aligned: dict[int, npt.NDArray[np.uint8]] = {}
         for frame in read_frames(path, max_seconds=self.max_seconds):
-            tracked = tracker.step(
-                frame.index, frame.time, frame.rgb, eyes=frame.index % eyes_every == 0
-            )
+            tracked = tracker.step(frame.index, frame.time, frame.rgb, eyes=blinks)
             measures.append(tracked.measure)
             if tracked.aligned is not None:
                 aligned[frame.index] = tracked.aligned

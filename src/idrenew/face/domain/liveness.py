@@ -142,7 +142,8 @@ def find_events(
 ) -> list[Event]:
     """Every occurrence of ``action``: active runs preceded by neutral frames."""
     min_frames = max(1, math.ceil(_MIN_SECONDS[action] * fps - 1e-9))
-    max_frames = math.ceil(BLINK_MAX_SECONDS * fps) if action == "blink" else None
+    if action == "blink":  # the eyes are not measured on every frame: skip the others
+        frames = [f for f in frames if f.face and f.eye is not None]
     levels = [_activity(action, f, base) for f in frames]
     events: list[Event] = []
     neutral = 0  # neutral frames since the last run of activity
@@ -165,7 +166,7 @@ def find_events(
         ok = neutral >= NEUTRAL_BEFORE and active >= min_frames
         if action in _MUST_RETURN and not returned:
             ok = False
-        if max_frames is not None and end - start + 1 > max_frames:
+        if action == "blink" and frames[end].time - frames[start].time > BLINK_MAX_SECONDS:
             ok = False
         if ok:
             events.append(Event(action, frames[start].index, frames[end].index, round(peak, 3)))

@@ -3,6 +3,7 @@ frame to frame, and each frame becomes a :class:`~liveness.FrameMeasure`."""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ from idrenew.face.domain.landmarks import (
     eye_aspects,
     five_points,
     head_pose,
+    lid_ratio,
     mesh_at,
     mouth_ratio,
     roi_from_detection,
@@ -27,6 +29,9 @@ from idrenew.face.domain.types import FaceError
 ImageRGB = npt.NDArray[np.uint8]
 
 DETECT_EVERY = 3  # frames between detector runs while the mesh is tracking
+EYES_EVERY = 3  # the iris model's eye ratio on every third frame (baseline, best frame)...
+LID_GATE = 0.92  # ...and, when blinks matter, wherever the mesh's lids close below this
+LID_HISTORY = 45  # frames of mesh lid ratios the open-eye reference is taken from
 OTHER_FACE_MIN_SCORE = 0.6
 OTHER_FACE_MIN_SIZE = 0.35  # a second face counts from this share of the main face's width
 
@@ -67,8 +72,26 @@ class FaceTracker:
 
     def __init__(self) -> None:
         self._mesh: Mesh | None = None
+        self._lids: deque[float] = deque(maxlen=LID_HISTORY)
+
+    def _look_at_eyes(self, index: int, points: npt.NDArray[np.float32], blinks: bool) -> bool:
+        """The iris model costs more than the rest of a frame: run it on every third frame,
+        and for blinks also where the mesh sees the lids closing (a blink is 3–5 frames)."""
+        lids = lid_ratio(points)
+        recent = sorted(self._lids)
+        self._lids.append(lids)
+        if index % EYES_EVERY == 0:
+            return True
+        if not blinks:
+            return False
+        if len(recent) < 5:
+            return True
+        open_reference = recent[(len(recent) * 3) // 4]
+        return lids < LID_GATE * open_reference
 
     def step(self, index: int, time: float, image: ImageRGB, *, eyes: bool) -> Tracked:
+        """One frame. ``eyes``: blinks matter (the eyes are measured wherever they may
+        close); otherwise only every third frame, for choosing the best frame."""
         faces: list[Detection] | None = None
         if self._mesh is None or index % DETECT_EVERY == 0:
             faces = significant(detect(image))
@@ -90,7 +113,7 @@ class FaceTracker:
         points = mesh.points
         yaw, pitch = head_pose(points)
         eye = None
-        if eyes:
+        if self._look_at_eyes(index, points, eyes):
             right, left = eye_aspects(image, points)
             eye = (right + left) / 2
         aligned = embedding.align(image, five_points(points))
