@@ -17,12 +17,13 @@ declare module 'vue-router' {
 
 const LoginPage = () => import('@/pages/login/index.vue')
 const ResumePage = () => import('@/pages/resume/index.vue')
-// TEMPORARY: steps 3–10 are being built. Each route below swaps `StepPendingPage` for its
+// TEMPORARY: steps 4–10 are being built. Each route below swaps `StepPendingPage` for its
 // own page (e.g. `() => import('@/pages/face/index.vue')`) as that step lands.
 const StepPendingPage = () => import('@/pages/step-pending/index.vue')
+const FacePage = () => import('@/pages/face/index.vue')
 
 const caseStepPages: Record<string, RouteRecordRaw['component']> = {
-  face: StepPendingPage,
+  face: FacePage,
   idcard: StepPendingPage,
   identity: StepPendingPage,
   update: StepPendingPage,

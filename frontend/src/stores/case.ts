@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { cancelCurrentCase, type CaseOut, createCase, isCaseOut } from '@/api/cases'
+import { cancelCurrentCase, type CaseOut, type CaseState, createCase, getCurrentCase, isCaseOut } from '@/api/cases'
 import { useIdempotencyKey } from '@/composables/use-idempotency-key'
 import { isApiError } from '@/utils/api-error'
 
@@ -42,5 +42,27 @@ export const useCaseStore = defineStore('case', () => {
     return start()
   }
 
-  return { current, setCurrent, start, restart }
+  /** `GET /api/cases/current`: the case as the server has it now (e.g. after a step moved it on). */
+  async function refresh(): Promise<CaseOut> {
+    const fresh = await getCurrentCase({ silent: true })
+    current.value = fresh
+    return fresh
+  }
+
+  /**
+   * After a step's result moved the case on (e.g. face passed → step 4): reload the case so
+   * the guard lets the customer through; if the reload fails, take the step from the result.
+   */
+  async function advance(progress: { case_state: CaseState; current_step: number }): Promise<CaseOut | null> {
+    try {
+      return await refresh()
+    } catch {
+      if (current.value && progress.current_step > current.value.current_step) {
+        current.value = { ...current.value, state: progress.case_state, current_step: progress.current_step }
+      }
+      return current.value
+    }
+  }
+
+  return { current, setCurrent, start, restart, refresh, advance }
 })

@@ -1,6 +1,7 @@
 import { flushPromises, mount } from '@vue/test-utils'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as authApi from '@/api/auth'
+import * as faceApi from '@/api/face'
 import * as metaApi from '@/api/meta'
 import App from '@/App.vue'
 import { apiError, createHarness, makeCase, makeMeta, makeSession } from '@/test-utils'
@@ -8,6 +9,7 @@ import { i18n } from '@/utils/i18n'
 
 vi.mock('@/api/meta')
 vi.mock('@/api/auth')
+vi.mock('@/api/face')
 
 async function mountAppAt(path: string) {
   const harness = createHarness()
@@ -39,12 +41,26 @@ describe('App shell', () => {
     expect(wrapper.find('[data-testid="progress"]').exists()).toBe(false)
   })
 
-  it('should show the progress and the temporary page on a step page', async () => {
-    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: 3 }) }))
-    const { wrapper } = await mountAppAt('/face')
+  it('should show the progress and the temporary page on a step not built yet', async () => {
+    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: 4, step_key: 'idcard' }) }))
+    const { wrapper } = await mountAppAt('/idcard')
     await vi.waitFor(() => expect(wrapper.find('[data-testid="step-pending"]').exists()).toBe(true))
-    expect(wrapper.get('[data-testid="progress"]').text()).toBe('第 3/10 步 · 人脸识别')
+    expect(wrapper.get('[data-testid="progress"]').text()).toBe('第 4/10 步 · 上传身份证')
     expect(wrapper.get('[data-testid="step-pending"]').text()).toContain('即将上线')
+    expect(wrapper.get('.van-nav-bar__title').text()).toBe('身份证OCR识别')
+  })
+
+  it('should show the progress and the face notice on step 3', async () => {
+    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: 3 }) }))
+    vi.mocked(faceApi.getFaceNotice).mockResolvedValue({
+      version: '2026-11-v1',
+      title: '人脸识别信息处理告知书',
+      paragraphs: ['一、收集的信息'],
+      branch_route: '您可以携带本人有效身份证件到任一营业部临柜办理证件更新。',
+    })
+    const { wrapper } = await mountAppAt('/face')
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="face-notice"]').exists()).toBe(true))
+    expect(wrapper.get('[data-testid="progress"]').text()).toBe('第 3/10 步 · 人脸识别')
     expect(wrapper.get('.van-nav-bar__title').text()).toBe('人脸识别')
   })
 
