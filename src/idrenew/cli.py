@@ -15,6 +15,12 @@ USAGE = """usage: idrenew COMMAND [options]
   worker               start a Celery worker (needs IDRENEW_CELERY_BROKER_URL)
   expire-cases         close unfinished cases past their time limit
   housekeeping         expire-cases, then delete spent captchas, codes, tokens, keys (cron)
+  face compare A B [--json] | face compare --pairs CSV --root DIR [--json]
+                       same person? (1:1 face match with the shipped model)
+  face liveness CLIP --actions turn_left,blink [--json]
+                       check a recorded clip for the given actions
+  synth-idcards --out DIR --count N --seed S [--negatives 0.2]
+                       render synthetic ID card photos with ground-truth JSON (tests, bench)
 
 Any other Django management command works too (e.g. idrenew check --deploy).
 """

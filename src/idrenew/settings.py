@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "idrenew.verification",
     "idrenew.cases",
     "idrenew.face",
+    "idrenew.idcard",
     "idrenew.h5",
 ]
 
@@ -267,6 +268,36 @@ IDRENEW_FACE_SPOOF_DETECTOR = envstr(
 IDRENEW_FACE_FIXED_ACTIONS = envstr("IDRENEW_FACE_FIXED_ACTIONS", "")
 if PRODUCTION and IDRENEW_FACE_FIXED_ACTIONS:
     raise ImproperlyConfigured("IDRENEW_FACE_FIXED_ACTIONS is for tests; production refuses it")
+
+# --- steps 4–6: ID card ---------------------------------------------------------------------
+IDRENEW_IDCARD_MAX_BYTES = envint("IDRENEW_IDCARD_MAX_BYTES", 10 * 1024 * 1024)
+IDRENEW_IDCARD_MAX_PIXELS = envint("IDRENEW_IDCARD_MAX_PIXELS", 40_000_000)
+# The policy table: image warnings that make the customer retake the photo (the message says
+# how). Every other warning goes to the reviewer. Comma-separated codes override the default.
+IDRENEW_IDCARD_BLOCKING_WARNINGS = frozenset(
+    envstr(
+        "IDRENEW_IDCARD_BLOCKING_WARNINGS",
+        ",".join(
+            [
+                "IDCARD_EDGE_CUT",
+                "IDCARD_BLURRED",
+                "IDCARD_GLARE",
+                "IDCARD_TOO_DARK",
+                "IDCARD_TOO_SMALL",
+                "IDCARD_PHOTOCOPY",
+                "IDCARD_SCREEN",
+                "IDCARD_WRONG_SIDE",
+                "IDCARD_NOT_A_CARD",
+                "IDCARD_MULTIPLE_CARDS",
+                "IDCARD_FIELDS_UNREADABLE",
+                "IMAGE_TOO_LARGE",
+                "IMAGE_TYPE_UNSUPPORTED",
+                "IMAGE_UNDECODABLE",
+                "IMAGE_TOO_MANY_PIXELS",
+            ]
+        ),
+    ).split(",")
+) - {""}
 
 IDRENEW_COUNTER_GATEWAY = envstr(
     "IDRENEW_COUNTER_GATEWAY", "idrenew.customers.gateway.DatabaseCounterGateway"

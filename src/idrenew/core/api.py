@@ -36,7 +36,7 @@ _FIELD_MESSAGES = {
 
 @api.exception_handler(AppError)
 def on_app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
-    return api.create_response(request, exc.as_body(), status=exc.status)
+    return api.create_response(request, exc.as_body(), status=exc.http_status())
 
 
 @api.exception_handler(NinjaValidationError)
@@ -76,6 +76,7 @@ def _register_routers() -> None:
     from idrenew.cases.api import router as cases_router
     from idrenew.core.api_meta import router as meta_router
     from idrenew.face.api import router as face_router
+    from idrenew.idcard.api import router as idcard_router
     from idrenew.verification.api import router as auth_router
     from idrenew.verification.api import session_router
 
@@ -84,6 +85,7 @@ def _register_routers() -> None:
     api.add_router("/auth", auth_router)
     api.add_router("/cases", cases_router)
     api.add_router("/cases/current/face", face_router)
+    api.add_router("/cases/current", idcard_router)
 
 
 _register_routers()

@@ -27,6 +27,9 @@ class AppError(Exception):
         self.fields = fields
         super().__init__(f"{self.code}: {self.message}")
 
+    def http_status(self) -> int:
+        return self.status
+
     def as_body(self) -> dict[str, Any]:
         return error_body(
             self.code,
@@ -53,6 +56,37 @@ def error_body(
         "fields": fields,
         "detail": detail,
     }
+
+
+class CodedError(AppError):
+    """An error whose code and message come from a domain table (rules, image checks)."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int = 422,
+        retryable: bool = True,
+        detail: dict[str, Any] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, detail=detail, fields=fields)
+        self.error_code = code
+        self.error_status = status
+        self.error_retryable = retryable
+
+    def http_status(self) -> int:
+        return self.error_status
+
+    def as_body(self) -> dict[str, Any]:
+        return error_body(
+            self.error_code,
+            self.message,
+            retryable=self.error_retryable,
+            detail=self.detail,
+            fields=self.fields,
+        )
 
 
 class ValidationFailed(AppError):

@@ -49,7 +49,9 @@ STORED = _Stored()
 
 
 def _error(exc: AppError) -> JsonResponse:
-    return JsonResponse(exc.as_body(), status=exc.status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        exc.as_body(), status=exc.http_status(), json_dumps_params={"ensure_ascii": False}
+    )
 
 
 class IdempotencyMiddleware:

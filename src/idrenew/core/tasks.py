@@ -99,7 +99,8 @@ def task_execute(*, task_id: str) -> None:
         result = register.get(record.name)(**record.arguments)
     except AppError as exc:
         record.status = TaskStatus.FAILED
-        record.error = {"code": exc.code, "message": exc.message, "retryable": exc.retryable}
+        body = exc.as_body()
+        record.error = {k: body[k] for k in ("code", "message", "retryable")}
     except Exception:
         logger.exception("task %s (%s) crashed", record.name, record.id)
         record.status = TaskStatus.FAILED

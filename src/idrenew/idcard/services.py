@@ -1,0 +1,536 @@
+"""Steps 4–6: card photos in, fields read and checked, the customer's confirmation and edits.
+
+The OCR pipeline (``idcard.domain.pipeline``) reads a side; the rules
+(``idcard.domain.rules``) decide; this module stores, audits and moves the case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import cv2
+import numpy as np
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from idrenew.audit.models import ActorType
+from idrenew.audit.services import audit_customer, audit_record
+from idrenew.cases.domain.states import State
+from idrenew.cases.models import RenewalCase
+from idrenew.cases.services import case_require_state, case_transition
+from idrenew.core.errors import CodedError
+from idrenew.core.models import TaskRecord
+from idrenew.core.tasks import task_submit
+from idrenew.customers.domain.idnumber import parse_id_number
+from idrenew.customers.models import Customer
+from idrenew.face.domain.types import FaceError
+from idrenew.face.engine import face_engine
+from idrenew.face.models import FaceAttempt
+from idrenew.idcard.domain import rules
+from idrenew.idcard.domain.rules import Period, Violation
+from idrenew.idcard.domain.types import (
+    FILE_ERRORS,
+    WARNING_MESSAGES,
+    ImageRefused,
+    Side,
+    SideReading,
+)
+from idrenew.idcard.models import CardReading, CardSide, CardUpload
+from idrenew.lib.files import read_encrypted, save_encrypted
+from idrenew.lib.masking import mask_id_number
+
+SNIFFED = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
+REQUIRED = {
+    "front": ("name", "sex", "ethnicity", "birth_date", "address", "id_number"),
+    "back": ("issuer", "valid_from", "valid_to"),
+}
+
+
+def message_of(code: str) -> str:
+    return (
+        WARNING_MESSAGES.get(code)
+        or rules.MESSAGES.get(code)
+        or FILE_ERRORS.get(code)
+        or "证件照片未通过检查，请重新拍摄"
+    )
+
+
+def is_blocking(code: str) -> bool:
+    return code in settings.IDRENEW_IDCARD_BLOCKING_WARNINGS or code in rules.MESSAGES
+
+
+# --- step 4: one side -----------------------------------------------------------------------
+
+
+def _probe(data: bytes) -> None:
+    """Refuse a file by its header alone: type from the content, pixel count before any
+    pixel is decoded (a decompression bomb never reaches the decoder)."""
+    if len(data) > settings.IDRENEW_IDCARD_MAX_BYTES:
+        raise _file_error("IMAGE_TOO_LARGE", 413)
+    if not any(data.startswith(magic) for magic in SNIFFED):
+        raise _file_error("IMAGE_TYPE_UNSUPPORTED")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except Image.DecompressionBombError:
+        raise _file_error("IMAGE_TOO_MANY_PIXELS") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise _file_error("IMAGE_UNDECODABLE") from None
+    if width * height > settings.IDRENEW_IDCARD_MAX_PIXELS:
+        raise _file_error("IMAGE_TOO_MANY_PIXELS")
+
+
+def _file_error(code: str, status: int = 400) -> CodedError:
+    return CodedError(code, FILE_ERRORS[code], status=status)
+
+
+def idcard_upload(
+    *, case: RenewalCase, side: Side, image: UploadedFile, request: HttpRequest | None
+) -> TaskRecord:
+    case_require_state(case, [State.FACE_PASSED])
+    if image.size is not None and image.size > settings.IDRENEW_IDCARD_MAX_BYTES:
+        raise _file_error("IMAGE_TOO_LARGE", 413)
+    data = image.read(settings.IDRENEW_IDCARD_MAX_BYTES + 1)
+    _probe(data)
+    upload = CardUpload.objects.create(
+        case=case,
+        side=side,
+        image_name=save_encrypted("idcard/photos", data, suffix=".img"),
+        image_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    audit_customer(
+        action="idcard.uploaded",
+        customer_id=case.customer_id,
+        case_id=case.id,
+        request=request,
+        data={"upload": str(upload.id), "side": side, "bytes": len(data)},
+    )
+    return task_submit(
+        name="idcard.read",
+        arguments={"upload_id": str(upload.id)},
+        owner_customer_id=case.customer_id,
+    )
+
+
+def _read(data: bytes, side: Side) -> SideReading:
+    from idrenew.idcard.domain.pipeline import read_side
+
+    return read_side(data, side)
+
+
+def idcard_upload_analyze(*, upload_id: str) -> dict[str, Any]:
+    upload = CardUpload.objects.select_related("case").get(pk=upload_id)
+    if upload.status != CardUpload.Status.PENDING:
+        return idcard_side_summary(upload)
+    started = time.monotonic()
+    side: Side = "front" if upload.side == CardSide.FRONT else "back"
+    try:
+        reading = _read(read_encrypted(upload.image_name), side)
+    except ImageRefused as exc:
+        upload.status = CardUpload.Status.FAILED
+        upload.warnings = [{"code": exc.code, "blocking": True}]
+    else:
+        codes = list(reading.warnings)
+        if reading.side != side and "IDCARD_WRONG_SIDE" not in codes:
+            codes.insert(0, "IDCARD_WRONG_SIDE")
+        fields = dict(reading.fields)
+        missing = [k for k in REQUIRED[side] if not fields.get(k)]
+        if missing and "IDCARD_FIELDS_UNREADABLE" not in codes and reading.side == side:
+            codes.append("IDCARD_FIELDS_UNREADABLE")
+        if side == "front" and fields.get("id_number"):
+            codes += [v.code for v in _front_violations(fields)]
+        upload.fields = fields
+        upload.confidence = {k: round(float(v), 4) for k, v in reading.confidence.items()}
+        upload.detected_side = reading.side
+        upload.warnings = [{"code": c, "blocking": is_blocking(c)} for c in dict.fromkeys(codes)]
+        if reading.card_jpeg:
+            upload.card_name = save_encrypted("idcard/cards", reading.card_jpeg, suffix=".jpg")
+        if reading.portrait_jpeg:
+            upload.portrait_name = save_encrypted(
+                "idcard/portraits", reading.portrait_jpeg, suffix=".jpg"
+            )
+        blocked = any(w["blocking"] for w in upload.warnings)
+        upload.status = CardUpload.Status.REJECTED if blocked else CardUpload.Status.ACCEPTED
+    upload.analyzed_at = timezone.now()
+    upload.analysis_seconds = round(time.monotonic() - started, 3)
+    upload.save()
+    audit_record(
+        action="idcard.read",
+        actor_type=ActorType.SYSTEM,
+        customer_id=upload.case.customer_id,
+        case_id=upload.case_id,
+        data={
+            "upload": str(upload.id),
+            "side": upload.side,
+            "status": upload.status,
+            "warnings": [w["code"] for w in upload.warnings],
+        },
+    )
+    return idcard_side_summary(upload)
+
+
+def _parse_date(value: str | None) -> date | None:
+    if not value or value == "长期":
+        return None
+    try:
+        return date.fromisoformat(value.replace(".", "-"))
+    except ValueError:
+        return None
+
+
+def _front_violations(fields: dict[str, str]) -> list[Violation]:
+    return rules.check_front(
+        id_number=fields["id_number"],
+        birth_date=_parse_date(fields.get("birth_date")),
+        sex=fields.get("sex"),
+    )
+
+
+def _public_fields(side: str, fields: dict[str, str]) -> dict[str, Any]:
+    """What the customer's screen may show: the ID number masked."""
+    out: dict[str, Any] = {k: v for k, v in fields.items() if k != "id_number"}
+    if side == "front":
+        out["id_number_masked"] = mask_id_number(fields.get("id_number", ""))
+    else:
+        out["valid_from"] = _iso(fields.get("valid_from"))
+        out["long_term"] = fields.get("valid_to") == "长期"
+        out["valid_to"] = None if out["long_term"] else _iso(fields.get("valid_to"))
+    return out
+
+
+def _iso(value: str | None) -> str | None:
+    parsed = _parse_date(value)
+    return parsed.isoformat() if parsed else None
+
+
+def idcard_side_summary(upload: CardUpload) -> dict[str, Any]:
+    return {
+        "side": upload.side,
+        "status": upload.status,
+        "accepted": upload.status == CardUpload.Status.ACCEPTED,
+        "fields": _public_fields(upload.side, upload.fields),
+        "warnings": [
+            {"code": w["code"], "message": message_of(w["code"]), "blocking": w["blocking"]}
+            for w in upload.warnings
+        ],
+        "uploaded_at": upload.created_at.isoformat(),
+    }
+
+
+def idcard_latest(case: RenewalCase, side: str) -> CardUpload | None:
+    return (
+        CardUpload.objects.filter(case=case, side=side)
+        .exclude(status=CardUpload.Status.PENDING)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def idcard_state(case: RenewalCase) -> dict[str, Any]:
+    front, back = idcard_latest(case, "front"), idcard_latest(case, "back")
+    return {
+        "front": idcard_side_summary(front) if front else None,
+        "back": idcard_side_summary(back) if back else None,
+        "ready": bool(
+            front
+            and back
+            and front.status == CardUpload.Status.ACCEPTED
+            and back.status == CardUpload.Status.ACCEPTED
+        ),
+    }
+
+
+# --- step 4 → 5: both sides confirmed -------------------------------------------------------
+
+
+class NotReady(CodedError):
+    def __init__(self) -> None:
+        super().__init__("IDCARD_NOT_READY", "请先上传并通过身份证正反面照片", status=409)
+
+
+def _refuse(violations: list[Violation]) -> None:
+    first = violations[0]
+    branch = first.code in rules.RENEWAL_REFUSALS
+    raise CodedError(
+        first.code,
+        first.message,
+        status=422,
+        retryable=not branch,
+        detail={"codes": [v.code for v in violations], "branch": branch},
+    )
+
+
+def _record_period(customer: Customer) -> Period:
+    return Period(customer.id_valid_from, None if customer.id_long_term else customer.id_valid_to)
+
+
+def _card_period(back: dict[str, str]) -> Period | None:
+    start = _parse_date(back.get("valid_from"))
+    if start is None:
+        return None
+    return Period(
+        start, None if back.get("valid_to") == "长期" else _parse_date(back.get("valid_to"))
+    )
+
+
+@dataclass(frozen=True)
+class FaceCheck:
+    checked: bool
+    similarity: float | None
+    threshold: float | None
+
+
+def _face_check(case: RenewalCase, front: CardUpload) -> FaceCheck:
+    """The card portrait against the best frame of the passed liveness attempt."""
+    attempt = (
+        FaceAttempt.objects.filter(case=case, status=FaceAttempt.Status.PASSED)
+        .exclude(embedding_name="")
+        .order_by("-created_at")
+        .first()
+    )
+    if attempt is None or not front.portrait_name:
+        return FaceCheck(False, None, None)
+    engine = face_engine()
+    raw = read_encrypted(front.portrait_name)
+    decoded = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        return FaceCheck(False, None, None)
+    try:
+        portrait = engine.embed_image(np.asarray(decoded, dtype=np.uint8))
+    except FaceError:
+        return FaceCheck(False, None, engine.threshold)
+    live = np.frombuffer(read_encrypted(attempt.embedding_name), dtype=np.float32)
+    return FaceCheck(True, round(engine.similarity(live, portrait), 4), engine.threshold)
+
+
+def idcard_confirm(
+    *, case: RenewalCase, request: HttpRequest | None, today: date | None = None
+) -> CardReading:
+    today = today or timezone.localdate()
+    case_require_state(case, [State.FACE_PASSED])
+    front, back = idcard_latest(case, "front"), idcard_latest(case, "back")
+    accepted = CardUpload.Status.ACCEPTED
+    if front is None or back is None or front.status != accepted or back.status != accepted:
+        raise NotReady()
+    customer = case.customer
+    f, b = front.fields, back.fields
+    violations = _front_violations(f) + rules.check_same_person(
+        id_number=f["id_number"],
+        name=f.get("name", ""),
+        record_id_number=customer.id_number,
+        record_name=customer.name,
+    )
+    period = _card_period(b)
+    if period is None:
+        raise NotReady()
+    violations += rules.as_card_refusal(
+        rules.check_renewal(new=period, old=_record_period(customer), today=today)
+    )
+    if violations:
+        audit_customer(
+            action="idcard.refused",
+            customer_id=customer.pk,
+            case_id=case.id,
+            request=request,
+            data={"codes": [v.code for v in violations]},
+        )
+        _refuse(violations)
+    flags = [
+        v.code
+        for v in rules.check_period(birth=parse_id_number(f["id_number"]).birth_date, period=period)
+    ]
+    flags += [w["code"] for u in (front, back) for w in u.warnings if not w["blocking"]]
+    face = _face_check(case, front)
+    if not face.checked:
+        flags.append("FACE_CARD_UNCHECKED")
+    elif (
+        face.similarity is not None
+        and face.threshold is not None
+        and face.similarity < face.threshold
+    ):
+        flags.append("FACE_CARD_MISMATCH")
+    ocr = {**f, **b}
+    with transaction.atomic():
+        reading, _ = CardReading.objects.update_or_create(
+            case=case,
+            defaults={
+                "front": front,
+                "back": back,
+                "ocr_json": json.dumps(ocr, ensure_ascii=False),
+                "edits_json": "",
+                "face_similarity": face.similarity,
+                "face_threshold": face.threshold,
+                "face_checked": face.checked,
+                "review_flags": list(dict.fromkeys(flags)),
+                "identity_confirmed_at": None,
+                "update_confirmed_at": None,
+            },
+        )
+        case_transition(
+            case_id=case.id,
+            target=State.IDCARD_READ,
+            actor_type=ActorType.CUSTOMER,
+            actor_id=str(customer.pk),
+            request=request,
+            data={"front": str(front.id), "back": str(back.id), "flags": reading.review_flags},
+        )
+    return reading
+
+
+# --- step 5 ---------------------------------------------------------------------------------
+
+
+def _reading(case: RenewalCase) -> CardReading:
+    reading = CardReading.objects.filter(case=case).first()
+    if reading is None:
+        raise NotReady()
+    return reading
+
+
+FACE_MISMATCH_MESSAGE = (
+    "身份证人像与您本人的人脸比对未通过。您可以重新拍摄人像面；"
+    "如确认证件无误也可继续办理，工作人员将人工审核。"
+)
+
+
+def identity_view(case: RenewalCase) -> dict[str, Any]:
+    case_require_state(case, [State.IDCARD_READ, State.IDENTITY_CONFIRMED])
+    reading = _reading(case)
+    ocr = reading.ocr
+    period = _card_period(ocr)
+    passed = reading.face_passed
+    return {
+        "name": ocr.get("name", ""),
+        "sex": ocr.get("sex", ""),
+        "ethnicity": ocr.get("ethnicity", ""),
+        "birth_date": _iso(ocr.get("birth_date")) or "",
+        "address": ocr.get("address", ""),
+        "id_number_masked": mask_id_number(ocr.get("id_number", "")),
+        "issuer": ocr.get("issuer", ""),
+        "valid_from": period.start.isoformat() if period else "",
+        "valid_to": period.end.isoformat() if period and period.end else None,
+        "long_term": bool(period and period.long_term),
+        "face_match": {
+            "checked": reading.face_checked,
+            "passed": passed,
+            "message": FACE_MISMATCH_MESSAGE if passed is False else None,
+        },
+    }
+
+
+def identity_confirm(*, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
+    case_require_state(case, [State.IDCARD_READ])
+    reading = _reading(case)
+    reading.identity_confirmed_at = timezone.now()
+    reading.save(update_fields=["identity_confirmed_at"])
+    return case_transition(
+        case_id=case.id,
+        target=State.IDENTITY_CONFIRMED,
+        actor_type=ActorType.CUSTOMER,
+        actor_id=str(case.customer_id),
+        request=request,
+    )
+
+
+def identity_retake(*, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
+    """信息有误: back to step 4; the photos stay until new ones replace them."""
+    case_require_state(case, [State.IDCARD_READ, State.IDENTITY_CONFIRMED])
+    return case_transition(
+        case_id=case.id,
+        target=State.FACE_PASSED,
+        actor_type=ActorType.CUSTOMER,
+        actor_id=str(case.customer_id),
+        request=request,
+        data={"reason": "customer_retake"},
+    )
+
+
+# --- step 6 ---------------------------------------------------------------------------------
+
+
+def update_view(case: RenewalCase) -> dict[str, Any]:
+    case_require_state(case, [State.IDENTITY_CONFIRMED, State.UPDATE_CONFIRMED])
+    reading = _reading(case)
+    customer = case.customer
+    ocr_period = _card_period(reading.ocr)
+    ocr = {
+        "valid_from": ocr_period.start.isoformat() if ocr_period else None,
+        "valid_to": ocr_period.end.isoformat() if ocr_period and ocr_period.end else None,
+        "long_term": bool(ocr_period and ocr_period.long_term),
+        "address": reading.ocr.get("address", ""),
+    }
+    shown = {**ocr, **reading.edits}
+    return {
+        "id_type": "居民身份证",
+        "id_number_masked": customer.id_number_masked,
+        "old_valid_from": customer.id_valid_from.isoformat(),
+        "old_valid_to": customer.id_valid_to.isoformat() if customer.id_valid_to else None,
+        "old_long_term": customer.id_long_term,
+        "valid_from": shown["valid_from"],
+        "valid_to": shown["valid_to"],
+        "long_term": shown["long_term"],
+        "address": shown["address"],
+        "ocr": ocr,
+    }
+
+
+def update_submit(
+    *,
+    case: RenewalCase,
+    valid_from: date,
+    valid_to: date | None,
+    long_term: bool,
+    address: str,
+    request: HttpRequest | None,
+    today: date | None = None,
+) -> RenewalCase:
+    today = today or timezone.localdate()
+    case_require_state(case, [State.IDENTITY_CONFIRMED])
+    address = "".join(address.split())
+    if long_term != (valid_to is None):
+        raise CodedError(
+            "VALIDATION_ERROR",
+            "请选择截止日期，或打开“长期有效”",
+            fields={"valid_to": "请选择截止日期"},
+        )
+    if not 5 <= len(address) <= 100:
+        raise CodedError(
+            "VALIDATION_ERROR", "请填写完整的证件地址", fields={"address": "请填写完整的证件地址"}
+        )
+    customer = case.customer
+    period = Period(valid_from, valid_to)
+    birth = parse_id_number(customer.id_number).birth_date
+    violations = rules.check_renewal(new=period, old=_record_period(customer), today=today)
+    violations += rules.check_period(birth=birth, period=period)
+    if violations:
+        _refuse(violations)
+    reading = _reading(case)
+    edits = {
+        "valid_from": valid_from.isoformat(),
+        "valid_to": valid_to.isoformat() if valid_to else None,
+        "long_term": long_term,
+        "address": address,
+    }
+    view = update_view(case)["ocr"]
+    changed = sorted(k for k, v in edits.items() if view.get(k) != v)
+    reading.edits_json = json.dumps(edits, ensure_ascii=False)
+    reading.update_confirmed_at = timezone.now()
+    reading.save(update_fields=["edits_json", "update_confirmed_at"])
+    return case_transition(
+        case_id=case.id,
+        target=State.UPDATE_CONFIRMED,
+        actor_type=ActorType.CUSTOMER,
+        actor_id=str(customer.pk),
+        request=request,
+        data={"edited": changed},  # which fields differ from what was read, never values
+    )
