@@ -13,6 +13,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_customer",
         "face.view_faceattempt",
         "face.view_faceconsent",
+        "idcard.view_cardreading",
+        "idcard.view_cardupload",
         "audit.view_auditevent",
         "verification.view_signinlock",
         "verification.change_signinlock",
