@@ -30,7 +30,9 @@ e2e: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -m e2e tests/e2e
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	$(BIN)/python bench/signin.py
+	$(BIN)/python bench/face.py
 
 frontend:
 	cd frontend && npm ci --no-audit --no-fund && npm run build

@@ -40,14 +40,18 @@ class FindEventsTests(unittest.TestCase):
 
     def test_turns_are_measured_from_the_persons_own_yaw(self) -> None:
         # This person's neutral yaw reads +9° (camera off to one side): a turn is relative.
-        frames = with_(series(yaw=9.0), 30, 45, yaw=24.0)
-        frames = with_(frames, 60, 70, yaw=-6.0)
+        frames = with_(series(yaw=9.0), 30, 45, yaw=27.0)
+        frames = with_(frames, 60, 70, yaw=-9.0)
         self.assertEqual(self.events("turn_left", frames), [(30, 45)])
         self.assertEqual(self.events("turn_right", frames), [(60, 70)])
 
     def test_small_head_movements_are_not_turns(self) -> None:
         frames = with_(series(), 30, 60, yaw=10.0)  # 8° from neutral
         self.assertEqual(self.events("turn_left", frames), [])
+        frames = with_(series(), 30, 60, yaw=16.0)  # 14°: past the span, short of the peak
+        self.assertEqual(self.events("turn_left", frames), [])
+        frames = with_(frames, 40, 42, yaw=19.0)  # ...until it peaks at 17°
+        self.assertEqual(self.events("turn_left", frames), [(30, 60)])
 
     def test_turn_must_last(self) -> None:
         frames = with_(series(), 30, 31, yaw=30.0)  # 2 frames = 0.08 s

@@ -144,16 +144,23 @@ def _square_tiles(w: int, h: int, side: int) -> list[tuple[int, int]]:
     return [(x, y) for y in ys for x in xs]
 
 
+# A face this narrow in the detector's 128-px input is easily missed.
+MIN_INPUT_FACE_PX = 20.0
+# The smallest second face that counts, as a share of the main face's width (tracker.py).
+SECOND_FACE_SHARE = 0.35
+
+
 def detect_photo(image_rgb: npt.NDArray[np.uint8], min_score: float = MIN_SCORE) -> list[Detection]:
-    """Faces in a photo at several scales (the short-range model sees 128 px, so a small
-    face in a wide or group photo is found only in a tile), overlaps merged, best first."""
+    """Faces in a photo, overlaps merged, best first. The short-range model sees the whole
+    photo at 128 px, so where a face that would count (``SECOND_FACE_SHARE`` of the main
+    face, or any face when none was found) would be too small there, the photo is searched
+    again in overlapping square tiles small enough to show it."""
     h, w = image_rgb.shape[:2]
     found = list(detect(image_rgb, min_score))
-    short = min(h, w)
-    sides = [short] if max(h, w) > 1.2 * short else []
-    if short >= 256:
-        sides.append(short // 2)
-    for side in sides:
+    short, long_side = min(h, w), max(h, w)
+    smallest = SECOND_FACE_SHARE * max(d.width for d in found) if found else short / 6
+    if smallest * INPUT / long_side < MIN_INPUT_FACE_PX:
+        side = int(min(short, max(INPUT, smallest * INPUT / MIN_INPUT_FACE_PX)))
         for x, y in _square_tiles(w, h, side):
             for d in detect(image_rgb[y : y + side, x : x + side], min_score):
                 x0, y0, x1, y1 = d.box

@@ -6,7 +6,10 @@ module finds the requested actions in those series and says why a clip is refuse
 Every action is measured against the person's own neutral baseline (DESIGN.md §5a: the
 closed-mouth ratio alone ranges 0.04–0.19 between people; open-eye ratios differ too):
 
-* ``turn_left`` / ``turn_right``: yaw leaves the baseline by ``TURN_DEGREES`` or more.
+* ``turn_left`` / ``turn_right``: yaw leaves the baseline by ``TURN_DEGREES`` or more and
+  peaks at ``TURN_PEAK_DEGREES`` or more. On the shared clips the labelled turns peak at
+  17.5–22.5° from the person's baseline; unlabelled head movements (d3 while winking or
+  opening the mouth) at 12–14.7° (bench/face.py, section 5).
   ``turn_left`` is the subject's own left, so the nose moves to the right of an unmirrored
   frame (yaw > 0 in ``landmarks.head_pose``).
 * ``open_mouth``: the inner-lip gap ÷ mouth width rises ``MOUTH_OPEN_RISE`` above the
@@ -29,7 +32,8 @@ from dataclasses import dataclass
 
 from idrenew.face.domain.types import ActionResult
 
-TURN_DEGREES = 12.0
+TURN_DEGREES = 12.0  # a turn spans the frames this far from the baseline...
+TURN_PEAK_DEGREES = 16.0  # ...and must reach this at its peak
 TURN_MIN_SECONDS = 0.10
 MOUTH_OPEN_RISE = 0.25
 MOUTH_MIN_SECONDS = 0.10
@@ -135,6 +139,10 @@ _MIN_SECONDS = {
     "blink": 0.0,
 }
 _MUST_RETURN = {"blink", "nod"}
+_MIN_PEAK = {
+    "turn_left": TURN_PEAK_DEGREES / TURN_DEGREES,
+    "turn_right": TURN_PEAK_DEGREES / TURN_DEGREES,
+}
 
 
 def find_events(
@@ -163,7 +171,11 @@ def find_events(
         end = i - 1
         active = sum(1 for k in range(start, end + 1) if (levels[k] or 0.0) >= 1.0)
         returned = i < len(frames) and levels[i] is not None
-        ok = neutral >= NEUTRAL_BEFORE and active >= min_frames
+        ok = (
+            neutral >= NEUTRAL_BEFORE
+            and active >= min_frames
+            and peak >= _MIN_PEAK.get(action, 1.0)
+        )
         if action in _MUST_RETURN and not returned:
             ok = False
         if action == "blink" and frames[end].time - frames[start].time > BLINK_MAX_SECONDS:

@@ -30,7 +30,7 @@ ImageRGB = npt.NDArray[np.uint8]
 
 DETECT_EVERY = 3  # frames between detector runs while the mesh is tracking
 EYES_EVERY = 3  # the iris model's eye ratio on every third frame (baseline, best frame)...
-LID_GATE = 0.92  # ...and, when blinks matter, wherever the mesh's lids close below this
+LID_GATE = 0.86  # ...and, when blinks matter, wherever the mesh's lids close below this
 LID_HISTORY = 45  # frames of mesh lid ratios the open-eye reference is taken from
 OTHER_FACE_MIN_SCORE = 0.6
 OTHER_FACE_MIN_SIZE = 0.35  # a second face counts from this share of the main face's width
@@ -156,10 +156,15 @@ def _confirmed(image: ImageRGB, det: Detection) -> Mesh | None:
 
 
 def single_face(image: ImageRGB) -> ImageRGB:
-    """The aligned face of a photo that shows exactly one face; ``FaceError`` otherwise."""
-    meshes = [m for d in significant(detect_photo(image)) if (m := _confirmed(image, d))]
-    if not meshes:
+    """The aligned face of a photo that shows exactly one face; ``FaceError`` otherwise.
+
+    Candidates are confirmed first, then sized against the largest confirmed face, so that a
+    large false detection cannot hide two real faces."""
+    confirmed = [(d, m) for d in detect_photo(image) if (m := _confirmed(image, d))]
+    faces = significant([d for d, _ in confirmed])
+    if not faces:
         raise FaceError("FACE_NOT_FOUND", "no face in the image")
-    if len(meshes) > 1:
-        raise FaceError("FACE_MULTIPLE", f"{len(meshes)} faces in the image")
-    return embedding.align(image, five_points(meshes[0].points))
+    if len(faces) > 1:
+        raise FaceError("FACE_MULTIPLE", f"{len(faces)} faces in the image")
+    mesh = next(m for d, m in confirmed if d is faces[0])
+    return embedding.align(image, five_points(mesh.points))

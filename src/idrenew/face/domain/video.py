@@ -43,7 +43,8 @@ def _scaled(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
 def read_frames(path: str, *, max_seconds: float, max_frames: int = 2000) -> Iterator[Frame]:
     """Frames in order, scaled to ≤ 640 px; raises ``FaceError`` for an unreadable file and
     ``CLIP_TOO_LONG`` as soon as the clip runs past ``max_seconds``."""
-    cap = cv2.VideoCapture(path)
+    # One decoding thread: a worker process is meant to use one core.
+    cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
     if not cap.isOpened():
         raise FaceError("CLIP_UNDECODABLE", "container not recognised")
     try:
