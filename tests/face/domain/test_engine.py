@@ -240,3 +240,28 @@ def test_shipped_models_match_their_checksums_and_run() -> None:
         outputs = model(np.zeros(shape, dtype=np.float32))
         assert outputs and all(np.isfinite(o).all() for o in outputs), name
     assert (MODELS_DIR / "MODELS.md").read_text().count("SHA-256") >= 5
+
+
+def _small(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    canvas = np.full((480, 640, 3), 120, dtype=np.uint8)
+    canvas[176:304, 256:384] = cv2.resize(frame, (128, 128))
+    return canvas
+
+
+@needs_testdata
+@pytest.mark.parametrize(
+    ("degrade", "code"),
+    [
+        (lambda f: cv2.GaussianBlur(f, (0, 0), 5), "FACE_BLURRED"),
+        (lambda f: (f * 0.22).astype(np.uint8), "FACE_TOO_DARK"),
+        (_small, "FACE_TOO_SMALL"),
+    ],
+    ids=["blurred", "dark", "small"],
+)
+def test_poor_capture_is_refused_with_its_reason(
+    tmp_path: Path, degrade: Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.uint8]], code: str
+) -> None:
+    # d12's first 4 s hold a clear turn_left (f37–50): only the picture quality is wrong.
+    frames = [degrade(f) for f in bgr_frames("d12")[:100]]
+    report = ENGINE.analyze_clip(write_clip(tmp_path / "q.mp4", frames, 25), ["turn_left"])
+    assert not report.passed and code in report.failures, report.failures
