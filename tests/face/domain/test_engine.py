@@ -265,3 +265,14 @@ def test_poor_capture_is_refused_with_its_reason(
     frames = [degrade(f) for f in bgr_frames("d12")[:100]]
     report = ENGINE.analyze_clip(write_clip(tmp_path / "q.mp4", frames, 25), ["turn_left"])
     assert not report.passed and code in report.failures, report.failures
+
+
+@needs_testdata
+def test_two_people_in_the_clip(tmp_path: Path) -> None:
+    a, b = bgr_frames("d12")[:100], bgr_frames("d0")
+    frames = [
+        np.hstack([cv2.resize(x, (320, 320)), cv2.resize(b[i % len(b)], (320, 320))])
+        for i, x in enumerate(a)
+    ]
+    report = ENGINE.analyze_clip(write_clip(tmp_path / "two.mp4", frames, 25), ["turn_left"])
+    assert "FACE_MULTIPLE" in report.failures, report.failures
