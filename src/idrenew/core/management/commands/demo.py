@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("数据库已就绪 (database ready)"))
         call_command("seed_demo", stdout=self.stdout)
         ensure_demo_staff()
+        cards = settings.DATA_DIR / "demo-idcards"
+        call_command("demo_idcards", out=str(cards), stdout=StringIO())
         base = f"http://127.0.0.1:{options['port']}"
         self.stdout.write("")
         self.stdout.write(f"H5 客户端 (phone size 375×667): {base}/h5/")
@@ -32,6 +35,10 @@ class Command(BaseCommand):
         user, password = DEMO_REVIEWER
         self.stdout.write(f"后台演示账号 (staff): {user} / {password}")
         self.stdout.write("短信验证码会打印在本窗口 (SMS codes are printed in this console).")
+        self.stdout.write(
+            f"演示客户的新身份证照片 (renewed card photos for steps 4–6): {cards}/"
+            "<资金账号>_front.jpg, _back.jpg"
+        )
         if settings.IDRENEW_IGNORE_BUSINESS_HOURS:
             self.stdout.write("演示模式：已忽略业务办理时间限制 (business hours ignored).")
         if options["no_serve"]:
