@@ -1,5 +1,6 @@
 import type { RouteRecordRaw } from 'vue-router'
 import HomePage from '@/pages/home/index.vue'
+import type { GuideKey } from '@/composables/use-guide'
 import { STEPS, type StepDef } from './steps'
 
 declare module 'vue-router' {
@@ -12,33 +13,51 @@ declare module 'vue-router' {
     back?: boolean
     /** Needs a signed-in customer. */
     requiresAuth?: boolean
+    /** The page's 操作指南 (a link on the right of the nav bar). */
+    guide?: GuideKey
   }
 }
 
 const LoginPage = () => import('@/pages/login/index.vue')
 const ResumePage = () => import('@/pages/resume/index.vue')
-// TEMPORARY: steps 4–10 are being built. Each route below swaps `StepPendingPage` for its
+// TEMPORARY: steps 7–10 are being built. Each route below swaps `StepPendingPage` for its
 // own page (e.g. `() => import('@/pages/face/index.vue')`) as that step lands.
 const StepPendingPage = () => import('@/pages/step-pending/index.vue')
 const FacePage = () => import('@/pages/face/index.vue')
+const IdCardPage = () => import('@/pages/idcard/index.vue')
+const IdentityPage = () => import('@/pages/identity/index.vue')
+const UpdatePage = () => import('@/pages/update/index.vue')
 
 const caseStepPages: Record<string, RouteRecordRaw['component']> = {
   face: FacePage,
-  idcard: StepPendingPage,
-  identity: StepPendingPage,
-  update: StepPendingPage,
+  idcard: IdCardPage,
+  identity: IdentityPage,
+  update: UpdatePage,
   agreements: StepPendingPage,
   sign: StepPendingPage,
   signed: StepPendingPage,
   status: StepPendingPage,
 }
 
+/** Steps whose nav bar carries 操作指南 (as in the broker's guide). */
+const caseStepGuides: Partial<Record<string, GuideKey>> = {
+  idcard: 'idcard',
+  update: 'update',
+}
+
 function caseStepRoute(step: StepDef): RouteRecordRaw {
+  const guide = caseStepGuides[step.name]
   return {
     path: step.path,
     name: step.name,
     component: caseStepPages[step.name]!,
-    meta: { step: step.number, titleKey: `nav.${step.key}`, back: true, requiresAuth: true },
+    meta: {
+      step: step.number,
+      titleKey: `nav.${step.key}`,
+      back: true,
+      requiresAuth: true,
+      ...(guide ? { guide } : {}),
+    },
   }
 }
 

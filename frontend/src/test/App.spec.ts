@@ -2,6 +2,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as authApi from '@/api/auth'
 import * as faceApi from '@/api/face'
+import * as idcardApi from '@/api/idcard'
 import * as metaApi from '@/api/meta'
 import App from '@/App.vue'
 import { apiError, createHarness, makeCase, makeMeta, makeSession } from '@/test-utils'
@@ -10,6 +11,7 @@ import { i18n } from '@/utils/i18n'
 vi.mock('@/api/meta')
 vi.mock('@/api/auth')
 vi.mock('@/api/face')
+vi.mock('@/api/idcard')
 
 async function mountAppAt(path: string) {
   const harness = createHarness()
@@ -42,12 +44,68 @@ describe('App shell', () => {
   })
 
   it('should show the progress and the temporary page on a step not built yet', async () => {
-    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: 4, step_key: 'idcard' }) }))
-    const { wrapper } = await mountAppAt('/idcard')
+    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: 7, step_key: 'read' }) }))
+    const { wrapper } = await mountAppAt('/agreements')
     await vi.waitFor(() => expect(wrapper.find('[data-testid="step-pending"]').exists()).toBe(true))
-    expect(wrapper.get('[data-testid="progress"]').text()).toBe('第 4/10 步 · 上传身份证')
+    expect(wrapper.get('[data-testid="progress"]').text()).toBe('第 7/10 步 · 阅读协议')
     expect(wrapper.get('[data-testid="step-pending"]').text()).toContain('即将上线')
-    expect(wrapper.get('.van-nav-bar__title').text()).toBe('身份证OCR识别')
+    expect(wrapper.get('.van-nav-bar__title').text()).toBe('阅读协议')
+  })
+
+  it.each([
+    ['/idcard', 4, '第 4/10 步 · 上传身份证', '身份证OCR识别'],
+    ['/identity', 5, '第 5/10 步 · 身份信息确认', '身份信息确认'],
+    ['/update', 6, '第 6/10 步 · 证件更新信息确认', '证件更新'],
+  ])('should show the progress of %s (step %i)', async (path, step, progress, title) => {
+    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: step }) }))
+    vi.mocked(idcardApi.getIdCard).mockResolvedValue({ front: null, back: null, ready: false })
+    const { wrapper } = await mountAppAt(path)
+    expect(wrapper.get('[data-testid="progress"]').text()).toBe(progress)
+    expect(wrapper.get('[data-testid="progress"]').attributes('aria-valuenow')).toBe(String(step))
+    expect(wrapper.get('.van-nav-bar__title').text()).toBe(title)
+    expect(wrapper.find('[data-testid="step-pending"]').exists()).toBe(false)
+  })
+
+  it('should put 操作指南 on the right of the nav bar on step 4 and open the photo guide', async () => {
+    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: 4 }) }))
+    vi.mocked(idcardApi.getIdCard).mockResolvedValue({ front: null, back: null, ready: false })
+    const { wrapper } = await mountAppAt('/idcard')
+    const right = wrapper.get('.van-nav-bar__right')
+    expect(right.get('[data-testid="nav-guide"]').text()).toBe('操作指南')
+    // The 适老化 switch moves to the progress row, and still works there.
+    expect(right.find('[data-testid="elder-toggle"]').exists()).toBe(false)
+    await wrapper.get('.app-shell__progress [data-testid="elder-toggle"]').trigger('click')
+    expect(document.documentElement.classList.contains('elder-mode')).toBe(true)
+
+    await right.get('[data-testid="nav-guide"]').trigger('click')
+    await vi.waitFor(() => expect(document.querySelector('[data-testid="guide-idcard"]')).not.toBeNull())
+    const guide = document.querySelector('[data-testid="guide-popup"]')!
+    expect(guide.textContent).toContain('身份证拍摄指南')
+    expect(guide.textContent).toContain('深色、纯色的桌面')
+    expect(guide.textContent).toContain('四个角都要完整拍入')
+    expect(guide.textContent).toContain('请勿打开闪光灯')
+    expect(guide.textContent).toContain('不接受复印件、截图或翻拍屏幕')
+    for (const kind of ['edgeCut', 'glare', 'blur', 'dark', 'tilted', 'small', 'multiple', 'copy', 'screen']) {
+      expect(guide.querySelector(`[data-testid="guide-bad-${kind}"] svg`)).not.toBeNull()
+    }
+    // Drawings only: no photo of a real card.
+    expect(guide.querySelector('img')).toBeNull()
+  })
+
+  it('should open the filling guide from 操作指南 on step 6', async () => {
+    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: 6 }) }))
+    vi.mocked(idcardApi.getUpdate).mockRejectedValue(apiError(503, 'HTTP_ERROR', '服务暂时不可用，请稍后重试'))
+    const { wrapper } = await mountAppAt('/update')
+    await wrapper.get('.van-nav-bar__right [data-testid="nav-guide"]').trigger('click')
+    await vi.waitFor(() => expect(document.querySelector('[data-testid="guide-update"]')).not.toBeNull())
+    expect(document.querySelector('[data-testid="guide-update"]')!.textContent).toContain('长期有效')
+  })
+
+  it('should keep the 适老化 switch in the nav bar on step 5 (no guide)', async () => {
+    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: 5 }) }))
+    const { wrapper } = await mountAppAt('/identity')
+    expect(wrapper.find('.van-nav-bar__right [data-testid="elder-toggle"]').exists()).toBe(true)
+    expect(wrapper.find('[data-testid="nav-guide"]').exists()).toBe(false)
   })
 
   it('should show the progress and the face notice on step 3', async () => {

@@ -1,0 +1,223 @@
+import type { AxiosProgressEvent } from 'axios'
+import { idempotencyHeaders, type RequestOptions, request } from '@/utils/request'
+import type { CaseOut } from './cases'
+import type { TaskAccepted } from './tasks'
+
+/**
+ * Steps 4–6 (身份证OCR识别, 身份信息确认, 证件更新): `/api/cases/current/{idcard,identity,update}`
+ * (src/idrenew/idcard/api.py; docs/api.md, "Steps 4–6: ID card").
+ */
+const BASE = '/cases/current'
+
+/** An ID-card photo on a slow mobile link, and the OCR behind it when there are no workers. */
+const IMAGE_UPLOAD_TIMEOUT = 90_000
+
+/** `front` = 人像面 (portrait side), `back` = 国徽面 (emblem side). */
+export type IdCardSide = 'front' | 'back'
+
+export const ID_CARD_SIDES: readonly IdCardSide[] = ['front', 'back']
+
+/** A quality or consistency finding of one photo. */
+export interface IdCardWarning {
+  /** Stable code, e.g. `IDCARD_EDGE_CUT`, `IDCARD_GLARE`, `IDCARD_BLUR`. */
+  code: string
+  /** Chinese; for a blocking warning it says how to retake the photo. */
+  message: string
+  /** The customer must retake the photo (otherwise it goes to the reviewer). */
+  blocking: boolean
+}
+
+/** Fields read from the portrait side (人像面). */
+export interface IdCardFrontFields {
+  name?: string
+  sex?: string
+  ethnicity?: string
+  /** YYYY-MM-DD */
+  birth_date?: string
+  address?: string
+  /** First 6 and last 4 digits. */
+  id_number_masked?: string
+}
+
+/** Fields read from the emblem side (国徽面). */
+export interface IdCardBackFields {
+  issuer?: string
+  /** YYYY-MM-DD */
+  valid_from?: string
+  /** YYYY-MM-DD, or null for 长期 */
+  valid_to?: string | null
+  long_term?: boolean
+}
+
+/** One side as last uploaded (the upload task's `result`). */
+export interface IdCardSideOut {
+  side: IdCardSide
+  /** False when a blocking warning says the customer must retake. */
+  accepted: boolean
+  fields: IdCardFrontFields & IdCardBackFields
+  warnings: IdCardWarning[]
+  uploaded_at: string
+}
+
+export interface IdCardOut {
+  front: IdCardSideOut | null
+  back: IdCardSideOut | null
+  /** Both sides accepted. */
+  ready: boolean
+}
+
+export interface FaceMatchOut {
+  checked: boolean
+  passed: boolean | null
+  message: string | null
+}
+
+/** The identity as read from both sides (step 5). */
+export interface IdentityOut {
+  name: string
+  sex: string
+  ethnicity: string
+  /** YYYY-MM-DD */
+  birth_date: string
+  address: string
+  id_number_masked: string
+  issuer: string
+  /** YYYY-MM-DD */
+  valid_from: string
+  /** YYYY-MM-DD, or null for 长期 */
+  valid_to: string | null
+  long_term: boolean
+  /** The card portrait against the customer's face; a mismatch is for the reviewer, not a refusal. */
+  face_match: FaceMatchOut
+}
+
+/** What was read from the card (step 6 shows the customer's edit beside it). */
+export interface UpdateOcrOut {
+  valid_from: string
+  valid_to: string | null
+  long_term: boolean
+  address: string
+}
+
+/** Step 6 (证件更新信息确认): the values to show (the last edit, else what was read). */
+export interface UpdateOut {
+  /** 居民身份证 */
+  id_type: string
+  id_number_masked: string
+  old_valid_from: string
+  old_valid_to: string | null
+  old_long_term: boolean
+  valid_from: string
+  valid_to: string | null
+  long_term: boolean
+  address: string
+  ocr: UpdateOcrOut
+}
+
+export interface UpdateIn {
+  /** YYYY-MM-DD */
+  valid_from: string
+  /** YYYY-MM-DD, or null when `long_term` */
+  valid_to: string | null
+  long_term: boolean
+  address: string
+}
+
+export interface IdCardImageIn {
+  image: Blob
+  /** `front.jpg` …: the server sniffs the bytes, the name helps logs and proxies. */
+  filename: string
+}
+
+export interface UploadOptions extends RequestOptions {
+  onProgress?: (percent: number) => void
+}
+
+/**
+ * Uploads one side (multipart `image`); 202 with the OCR task to poll. File refusals come at
+ * once: 400 IMAGE_TYPE_UNSUPPORTED / IMAGE_UNDECODABLE / IMAGE_TOO_MANY_PIXELS, 413 IMAGE_TOO_LARGE.
+ */
+export async function uploadIdCardSide(
+  side: IdCardSide,
+  input: IdCardImageIn,
+  idempotencyKey: string,
+  options: UploadOptions = {},
+): Promise<TaskAccepted> {
+  const { onProgress, ...rest } = options
+  const form = new FormData()
+  form.append('image', input.image, input.filename)
+  const { data } = await request.post<TaskAccepted>(`${BASE}/idcard/${side}`, form, {
+    timeout: IMAGE_UPLOAD_TIMEOUT,
+    ...rest,
+    headers: idempotencyHeaders(idempotencyKey),
+    onUploadProgress: onProgress
+      ? (event: AxiosProgressEvent) => {
+          if (event.total) onProgress(Math.min(100, Math.round((event.loaded / event.total) * 100)))
+        }
+      : undefined,
+  })
+  return data
+}
+
+/** Both sides as last uploaded (a retake of one side keeps the other). */
+export async function getIdCard(options?: RequestOptions): Promise<IdCardOut> {
+  const { data } = await request.get<IdCardOut>(`${BASE}/idcard`, options)
+  return data
+}
+
+/**
+ * Checks both sides against the rules and the record on file; the case moves to step 5.
+ * Refusals: IDCARD_NOT_READY, IDCARD_NUMBER_INVALID, IDCARD_BIRTH_MISMATCH, IDCARD_SEX_MISMATCH,
+ * IDCARD_NUMBER_CHANGED / IDCARD_NAME_CHANGED (a different business: at a branch),
+ * IDCARD_EXPIRED, IDCARD_NOT_NEWER.
+ */
+export async function confirmIdCard(idempotencyKey: string, options?: RequestOptions): Promise<IdentityOut> {
+  const { data } = await request.post<IdentityOut>(
+    `${BASE}/idcard/confirm`,
+    {},
+    { ...options, headers: idempotencyHeaders(idempotencyKey) },
+  )
+  return data
+}
+
+export async function getIdentity(options?: RequestOptions): Promise<IdentityOut> {
+  const { data } = await request.get<IdentityOut>(`${BASE}/identity`, options)
+  return data
+}
+
+/** 确认无误: the case moves to step 6. */
+export async function confirmIdentity(idempotencyKey: string, options?: RequestOptions): Promise<CaseOut> {
+  const { data } = await request.post<CaseOut>(
+    `${BASE}/identity/confirm`,
+    {},
+    { ...options, headers: idempotencyHeaders(idempotencyKey) },
+  )
+  return data
+}
+
+/** 信息有误: the case goes back to step 4 to retake the photos. */
+export async function retakeIdentity(idempotencyKey: string, options?: RequestOptions): Promise<CaseOut> {
+  const { data } = await request.post<CaseOut>(
+    `${BASE}/identity/retake`,
+    {},
+    { ...options, headers: idempotencyHeaders(idempotencyKey) },
+  )
+  return data
+}
+
+export async function getUpdate(options?: RequestOptions): Promise<UpdateOut> {
+  const { data } = await request.get<UpdateOut>(`${BASE}/update`, options)
+  return data
+}
+
+/**
+ * 提交: the case moves to step 7. 422 names the rule broken: UPDATE_PERIOD_RULE, UPDATE_END_DAY,
+ * UPDATE_EXPIRED, UPDATE_NOT_NEWER, UPDATE_START_IN_FUTURE, VALIDATION_ERROR (`fields`).
+ */
+export async function submitUpdate(input: UpdateIn, idempotencyKey: string, options?: RequestOptions): Promise<CaseOut> {
+  const { data } = await request.post<CaseOut>(`${BASE}/update`, input, {
+    ...options,
+    headers: idempotencyHeaders(idempotencyKey),
+  })
+  return data
+}

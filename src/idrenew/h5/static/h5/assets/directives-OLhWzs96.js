@@ -1,0 +1,1 @@
+function e(e,t){let n=e.matches(`input, textarea`)?e:e.querySelector(`input, textarea`);if(n)for(let[e,r]of Object.entries(t))r===void 0?n.removeAttribute(e):n.setAttribute(e,r)}var t={mounted(t,n){e(t,n.value)},updated(t,n){e(t,n.value)}};export{t};
