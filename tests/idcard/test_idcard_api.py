@@ -208,6 +208,7 @@ def test_update_edits_that_break_a_rule_are_refused(
     resp = at_step_6.post_json(f"{CASES}/update", payload, key=at_step_6.new_key())
     assert resp.status_code == 422
     assert code in resp.json()["detail"]["codes"], resp.json()
+    assert set(resp.json()["fields"]) <= {"valid_from", "valid_to"} and resp.json()["fields"]
     assert RenewalCase.objects.get().state == "identity_confirmed"
 
 
@@ -226,3 +227,37 @@ def test_update_validation(at_step_6: ApiClient, alice: Any) -> None:
     for payload in bad:
         resp = at_step_6.post_json(f"{CASES}/update", payload, key=at_step_6.new_key())
         assert resp.status_code == 422 and resp.json()["code"] == "VALIDATION_ERROR", payload
+
+
+def test_a_retried_upload_with_the_same_key_replays_the_first_answer(
+    at_step_4: ApiClient,
+) -> None:
+    """The browser picks a new multipart boundary on every retry: same key, same photo →
+    the first answer again, not a conflict and not a second upload."""
+    RenewalCase.objects.update(state="started")  # a stored refusal (409) to replay
+    data = b"\xff\xd8\xff" + b"\x00" * 4000
+
+    def send(key: str, boundary: str, payload: bytes) -> Any:
+        body = (
+            (
+                f"--{boundary}\r\n"
+                'Content-Disposition: form-data; name="image"; filename="c.jpg"\r\n'
+                "Content-Type: image/jpeg\r\n\r\n"
+            ).encode()
+            + payload
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return at_step_4.generic(
+            "POST",
+            f"{CASES}/idcard/front",
+            body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            headers={"X-CSRFToken": at_step_4.csrf(), "Idempotency-Key": key},
+        )
+
+    first = send("k-photo", "AaB03x", data)
+    assert first.status_code == 409 and first.json()["code"] == "CASE_STEP_OUT_OF_ORDER"
+    again = send("k-photo", "ZzY98w", data)
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
+    other = send("k-photo", "QqR77v", data + b"x")
+    assert other.status_code == 409 and other.json()["code"] == "IDEMPOTENCY_KEY_CONFLICT"

@@ -54,6 +54,27 @@ def _error(exc: AppError) -> JsonResponse:
     )
 
 
+def request_digest(request: HttpRequest) -> str:
+    """What makes two requests "the same" for an idempotency key. A multipart upload is
+    compared by its fields and each file's bytes, not by its raw body: a browser retrying
+    the same photo picks a new random boundary every time."""
+    head = f"{request.method} {request.path}\n".encode()
+    if request.content_type != "multipart/form-data":
+        return hashlib.sha256(head + request.body).hexdigest()
+    digest = hashlib.sha256(head)
+    for name in sorted(request.POST):
+        for value in request.POST.getlist(name):
+            digest.update(f"field {name}={value}\n".encode())
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            digest.update(f"file {name}={content.hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
 class IdempotencyMiddleware:
     """Replays the first answer to a request whose Idempotency-Key was seen before.
 
@@ -87,9 +108,7 @@ class IdempotencyMiddleware:
 
         customer_id = session_peek(request)
         scope = f"customer:{customer_id}" if customer_id else "anonymous"
-        digest = hashlib.sha256(
-            f"{request.method} {request.path}\n".encode() + request.body
-        ).hexdigest()
+        digest = request_digest(request)
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=digest)

@@ -258,15 +258,27 @@ class NotReady(CodedError):
         super().__init__("IDCARD_NOT_READY", "请先上传并通过身份证正反面照片", status=409)
 
 
+# The step-6 field each rule is about, so the H5 app can show the message under that row.
+RULE_FIELDS = {
+    "UPDATE_PERIOD_RULE": "valid_to",
+    "UPDATE_END_DAY": "valid_to",
+    "UPDATE_EXPIRED": "valid_to",
+    "UPDATE_NOT_NEWER": "valid_to",
+    "UPDATE_START_IN_FUTURE": "valid_from",
+}
+
+
 def _refuse(violations: list[Violation]) -> None:
     first = violations[0]
     branch = first.code in rules.RENEWAL_REFUSALS
+    fields = {RULE_FIELDS[v.code]: v.message for v in violations if v.code in RULE_FIELDS}
     raise CodedError(
         first.code,
         first.message,
         status=422,
         retryable=not branch,
         detail={"codes": [v.code for v in violations], "branch": branch},
+        fields=fields or None,
     )
 
 
