@@ -53,3 +53,42 @@ class AuditedViewMixin(admin.ModelAdmin):
                 },
             )
         return response
+
+
+class ReadOnlyAdminMixin(admin.ModelAdmin):
+    """Evidence is looked at, never edited or deleted from the back office."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def audited_image_response(
+    request: HttpRequest,
+    *,
+    storage_name: str,
+    action: str,
+    case_id: Any,
+    customer_id: int,
+    data: dict[str, Any],
+) -> HttpResponse:
+    """An encrypted image, decrypted for one staff member's look: logged, never cached."""
+    from idrenew.lib.files import read_encrypted
+
+    audit_record(
+        action=action,
+        actor_type=ActorType.STAFF,
+        actor_id=str(request.user.pk),
+        request=request,
+        case_id=case_id,
+        customer_id=customer_id,
+        data=data,
+    )
+    response = HttpResponse(read_encrypted(storage_name), content_type="image/jpeg")
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -18,3 +18,9 @@ class ErrorOut(Schema):
     retryable: bool
     fields: dict[str, str] | None = None
     detail: dict[str, Any] | None = None
+
+
+# The error answers a customer endpoint may give (OpenAPI); every one has the ErrorOut shape.
+ERROR_RESPONSES: dict[int, type[ErrorOut]] = {
+    status: ErrorOut for status in (400, 401, 403, 404, 409, 410, 413, 422, 429)
+}

@@ -12,12 +12,13 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 
-from idrenew.audit.admin_mixins import AuditedViewMixin
-from idrenew.audit.models import ActorType
-from idrenew.audit.services import audit_record
+from idrenew.audit.admin_mixins import (
+    AuditedViewMixin,
+    ReadOnlyAdminMixin,
+    audited_image_response,
+)
 from idrenew.face.domain.types import FAILURE_MESSAGES, PROMPTS
 from idrenew.face.models import FaceAttempt, FaceConsent
-from idrenew.lib.files import read_encrypted
 
 ATTEMPT_FIELDS = (
     "case",
@@ -38,7 +39,7 @@ ATTEMPT_FIELDS = (
 
 
 @admin.register(FaceAttempt)
-class FaceAttemptAdmin(AuditedViewMixin, admin.ModelAdmin[FaceAttempt]):
+class FaceAttemptAdmin(ReadOnlyAdminMixin, AuditedViewMixin, admin.ModelAdmin[FaceAttempt]):
     audit_action = "staff.viewed_face_attempt"
     list_display = ["case", "status", "actions_asked", "match", "spoof_note", "created_at"]
     list_filter = ["status"]
@@ -96,31 +97,18 @@ class FaceAttemptAdmin(AuditedViewMixin, admin.ModelAdmin[FaceAttempt]):
         attempt = FaceAttempt.objects.filter(pk=pk).select_related("case").first()
         if attempt is None or not attempt.best_frame_name:
             raise Http404
-        audit_record(
+        return audited_image_response(
+            request,
+            storage_name=attempt.best_frame_name,
             action="staff.viewed_face_image",
-            actor_type=ActorType.STAFF,
-            actor_id=str(request.user.pk),
-            request=request,
             case_id=attempt.case_id,
             customer_id=attempt.case.customer_id,
             data={"attempt": str(attempt.pk)},
         )
-        response = HttpResponse(read_encrypted(attempt.best_frame_name), content_type="image/jpeg")
-        response["Cache-Control"] = "no-store, private"
-        return response
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(FaceConsent)
-class FaceConsentAdmin(admin.ModelAdmin[FaceConsent]):
+class FaceConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[FaceConsent]):
     list_display = ["case", "notice_version", "consented_at"]
     search_fields = ["=case__reference"]
     readonly_fields = [
@@ -131,12 +119,3 @@ class FaceConsentAdmin(admin.ModelAdmin[FaceConsent]):
         "ip",
         "user_agent",
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 
 from idrenew.cases.services import case_current
 from idrenew.core.auth import CustomerAuth, request_customer
-from idrenew.core.schemas import ErrorOut, StrictIn
+from idrenew.core.schemas import ERROR_RESPONSES, StrictIn
 from idrenew.face import services
 from idrenew.face.domain.types import PROMPTS
 from idrenew.face.errors import BRANCH_ROUTE, NoAttempt
@@ -19,16 +19,7 @@ from idrenew.face.models import FaceAttempt
 from idrenew.face.notice import current_notice
 
 router = Router(tags=["人脸识别"], auth=CustomerAuth())
-Errors = {
-    400: ErrorOut,
-    401: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    410: ErrorOut,
-    413: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-}
+Errors = ERROR_RESPONSES
 
 
 class NoticeOut(Schema):

@@ -14,12 +14,13 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
 
-from idrenew.audit.admin_mixins import AuditedViewMixin
-from idrenew.audit.models import ActorType
-from idrenew.audit.services import audit_record
+from idrenew.audit.admin_mixins import (
+    AuditedViewMixin,
+    ReadOnlyAdminMixin,
+    audited_image_response,
+)
 from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.idcard.services import message_of
-from idrenew.lib.files import read_encrypted
 from idrenew.lib.masking import mask_id_number
 
 LABELS = {
@@ -47,7 +48,7 @@ def _shown(key: str, value: Any) -> str:
 
 
 @admin.register(CardReading)
-class CardReadingAdmin(AuditedViewMixin, admin.ModelAdmin[CardReading]):
+class CardReadingAdmin(ReadOnlyAdminMixin, AuditedViewMixin, admin.ModelAdmin[CardReading]):
     audit_action = "staff.viewed_card_reading"
     list_display = ["case", "read_at", "identity_confirmed_at", "update_confirmed_at"]
     list_select_related = ["case"]
@@ -105,18 +106,9 @@ class CardReadingAdmin(AuditedViewMixin, admin.ModelAdmin[CardReading]):
             " ", '<img src="{}" alt="{}" style="max-height:220px;margin:4px">', parts
         )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(CardUpload)
-class CardUploadAdmin(admin.ModelAdmin[CardUpload]):
+class CardUploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[CardUpload]):
     list_display = ["case", "side", "status", "warning_codes", "created_at", "analysis_seconds"]
     list_filter = ["side", "status"]
     list_select_related = ["case"]
@@ -140,24 +132,11 @@ class CardUploadAdmin(admin.ModelAdmin[CardUpload]):
         name = getattr(upload, IMAGES[kind], "") if upload else ""
         if upload is None or not name:
             raise Http404
-        audit_record(
+        return audited_image_response(
+            request,
+            storage_name=name,
             action="staff.viewed_card_image",
-            actor_type=ActorType.STAFF,
-            actor_id=str(request.user.pk),
-            request=request,
             case_id=upload.case_id,
             customer_id=upload.case.customer_id,
             data={"upload": str(upload.pk), "kind": kind},
         )
-        response = HttpResponse(read_encrypted(name), content_type="image/jpeg")
-        response["Cache-Control"] = "no-store, private"
-        return response
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -14,20 +14,11 @@ from pydantic import field_validator
 from idrenew.cases.api import CaseOut, case_out
 from idrenew.cases.services import case_current
 from idrenew.core.auth import CustomerAuth, request_customer
-from idrenew.core.schemas import ErrorOut, StrictIn
+from idrenew.core.schemas import ERROR_RESPONSES, StrictIn
 from idrenew.idcard import services
 
 router = Router(tags=["身份证"], auth=CustomerAuth())
-Errors = {
-    400: ErrorOut,
-    401: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    410: ErrorOut,
-    413: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-}
+Errors = ERROR_RESPONSES
 
 
 class EmptyIn(StrictIn):
