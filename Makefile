@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	$(BIN)/python bench/signin.py
 	$(BIN)/python bench/face.py
+	$(BIN)/python bench/ocr.py
 
 frontend:
 	cd frontend && npm ci --no-audit --no-fund && npm run build

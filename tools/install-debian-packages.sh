@@ -8,6 +8,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 command -v pdfsig >/dev/null 2>&1 || need+=(poppler-utils)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+tesseract --list-langs 2>/dev/null | grep -qx chi_sim || need+=(tesseract-ocr-chi-sim)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

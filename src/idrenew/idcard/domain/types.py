@@ -10,6 +10,7 @@ Back (国徽面): ``issuer`` 签发机关, ``valid_from`` (YYYY.MM.DD), ``valid_
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,6 +34,51 @@ WARNING_MESSAGES = {
     "IDCARD_FIELDS_UNREADABLE": "部分信息无法识别，请重拍清晰完整的照片",
     "IDCARD_LOW_CONFIDENCE": "部分信息识别置信度较低，请核对识别结果",
 }
+
+# Order in which warnings are reported (the most important, the one to fix first, first).
+WARNING_ORDER = (
+    "IDCARD_NOT_A_CARD",
+    "IDCARD_MULTIPLE_CARDS",
+    "IDCARD_WRONG_SIDE",
+    "IDCARD_EDGE_CUT",
+    "IDCARD_TOO_SMALL",
+    "IDCARD_TOO_DARK",
+    "IDCARD_GLARE",
+    "IDCARD_BLURRED",
+    "IDCARD_SCREEN",
+    "IDCARD_PHOTOCOPY",
+    "IDCARD_FIELDS_UNREADABLE",
+    "IDCARD_LOW_CONFIDENCE",
+)
+
+# Default policy: these warnings make the customer retake the photo; the others (low
+# confidence) go to the reviewer. The Django settings may override it.
+DEFAULT_BLOCKING = frozenset(
+    {
+        "IDCARD_EDGE_CUT",
+        "IDCARD_BLURRED",
+        "IDCARD_GLARE",
+        "IDCARD_TOO_DARK",
+        "IDCARD_TOO_SMALL",
+        "IDCARD_PHOTOCOPY",
+        "IDCARD_SCREEN",
+        "IDCARD_WRONG_SIDE",
+        "IDCARD_NOT_A_CARD",
+        "IDCARD_MULTIPLE_CARDS",
+        "IDCARD_FIELDS_UNREADABLE",
+    }
+)
+
+
+def is_blocking(warnings: Iterable[str], policy: Collection[str] = DEFAULT_BLOCKING) -> bool:
+    return any(code in policy for code in warnings)
+
+
+def ordered_warnings(codes: list[str]) -> list[str]:
+    """Deduplicated, most important first."""
+    rank = {code: k for k, code in enumerate(WARNING_ORDER)}
+    return sorted(dict.fromkeys(codes), key=lambda c: rank.get(c, len(rank)))
+
 
 # Refusals of the file itself (before any image analysis).
 FILE_ERRORS = {
@@ -61,3 +107,4 @@ class SideReading:
     portrait_jpeg: bytes | None = field(default=None, repr=False)  # front only
     card_jpeg: bytes | None = field(default=None, repr=False)  # the rectified card
     lines: list[tuple[str, float]] = field(default_factory=list)  # raw OCR lines, for review
+    timings: dict[str, float] = field(default_factory=dict, repr=False)  # seconds per stage

@@ -1,0 +1,133 @@
+"""Text reading with RapidOCR (``rapidocr-onnxruntime`` 1.4.x; PP-OCRv4 models in its wheel).
+
+One engine per process, created on first use (about 0.3 s), never downloading anything.
+Threads: ``RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)`` — the package passes
+both to every onnxruntime ``SessionOptions`` (det, cls, rec), so one reading uses one core
+and a worker process serves one request per core. ``IDRENEW_OCR_THREADS`` raises it.
+
+The card arrives rectified (``locate``) but maybe upside down. The stages are run one by one
+(detection → direction classifier → recognition) instead of the engine's ``__call__`` so the
+direction of every line is known: when most of the text is upside down the card is turned
+180° and the lines are cropped again from the turned card, so recognition sees upright text
+and every box is in the upright card's coordinates.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .locate import rotate180
+
+MIN_LINE_SCORE = 0.3  # below this a line is noise (the engine's own cut is 0.5)
+DET_LIMIT_SIDE = 544  # the rectified card is 856 × 540: detect at its own size (a bit faster)
+
+_lock = threading.Lock()
+_engine: Any = None
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    text: str
+    box: tuple[tuple[float, float], ...]  # 4 corners, clockwise from the top-left
+    score: float
+
+    @property
+    def x0(self) -> float:
+        return min(p[0] for p in self.box)
+
+    @property
+    def x1(self) -> float:
+        return max(p[0] for p in self.box)
+
+    @property
+    def y0(self) -> float:
+        return min(p[1] for p in self.box)
+
+    @property
+    def y1(self) -> float:
+        return max(p[1] for p in self.box)
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+def engine() -> Any:
+    """The process-wide RapidOCR engine (created once, thread-safe to share for inference)."""
+    global _engine
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                from rapidocr_onnxruntime import RapidOCR
+
+                threads = int(os.environ.get("IDRENEW_OCR_THREADS", "1"))
+                _engine = RapidOCR(
+                    intra_op_num_threads=threads,
+                    inter_op_num_threads=1,
+                    det_limit_side_len=DET_LIMIT_SIDE,
+                    print_verbose=False,
+                )
+    return _engine
+
+
+@dataclass
+class CardText:
+    lines: list[OcrLine]
+    card: np.ndarray  # the card, upright
+    turned: bool  # the card was upside down
+
+
+def read_card(card: np.ndarray) -> CardText:
+    """Read a rectified card; turn it upright first when most lines are upside down."""
+    eng = engine()
+    boxes, _ = eng.text_det(card)
+    if boxes is None or len(boxes) == 0:
+        return CardText(lines=[], card=card, turned=False)
+    boxes = eng.sorted_boxes(boxes)
+    crops = eng.get_crop_img_list(card, boxes)
+    # The classifier turns the crops it finds upside down; we only want its votes.
+    _, cls_res, _ = eng.text_cls([c.copy() for c in crops])
+    up = down = 0.0
+    for crop, (label, score) in zip(crops, cls_res, strict=True):
+        weight = float(crop.shape[1]) * float(score)
+        if label == "180":
+            down += weight
+        else:
+            up += weight
+    turned = down > up
+    if turned:
+        card = rotate180(card)
+        h, w = card.shape[:2]
+        boxes = [
+            np.roll(np.array([[w - 1 - x, h - 1 - y] for x, y in box], np.float32), 2, axis=0)
+            for box in boxes
+        ]
+        boxes = eng.sorted_boxes(np.array(boxes))
+        crops = eng.get_crop_img_list(card, boxes)
+    rec_res, _ = eng.text_rec(crops, False)
+    lines = []
+    for box, rec in zip(boxes, rec_res, strict=True):
+        text, score = str(rec[0]), float(rec[1])
+        if not text.strip() or score < MIN_LINE_SCORE:
+            continue
+        lines.append(
+            OcrLine(
+                text=text,
+                box=tuple((float(x), float(y)) for x, y in np.asarray(box).tolist()),
+                score=score,
+            )
+        )
+    return CardText(lines=lines, card=card, turned=turned)

@@ -1,0 +1,459 @@
+"""Fields from the OCR lines of an upright, rectified card.
+
+Input: lines as RapidOCR gives them — ``(text, box, score)``, the box four corners in the
+card's pixels — and the card's size. Both the label text and the card's fixed layout are
+used: the labels (姓名, 性别 …) sit in a column at the left of the front, the values right of
+it, the portrait on the right, the number at the bottom; on the back the labels 签发机关 and
+有效期限 sit left of their values in the two bottom rows. A line that starts in the label
+column carries its label, which is cut off whether OCR read it right or not (佳址 for 住址).
+
+Nothing here judges validity (check digit, dates by law): that is ``rules``. The number is
+reported as read, after undoing the usual OCR confusions between letters and digits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from .types import Side
+
+Box = Sequence[Sequence[float]]
+RawLine = tuple[str, Box, float]
+
+# Layout of the front, as fractions of the card (measured on the GA 490 layout).
+FRONT_LABEL_END = 0.175  # labels end, values start
+FRONT_PORTRAIT_X = 0.60  # left edge of the portrait
+FRONT_NUMBER_Y = 0.74  # the number row is below this
+# The back: labels 签发机关 / 有效期限 between 0.2 and 0.38 of the width, values after.
+BACK_LABEL_END = 0.385
+BACK_FIELDS_Y = 0.60
+
+_ETHNIC_TEXT = (
+    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
+    "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 "
+    "怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 穿青人"
+)
+ETHNIC_GROUPS = tuple(_ETHNIC_TEXT.split(" "))
+_ETHNIC_BY_LENGTH = sorted(ETHNIC_GROUPS, key=len, reverse=True)
+
+# Letters OCR reads for digits, applied only inside the number and the dates.
+DIGIT_CONFUSIONS = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "D": "0",
+        "Q": "0",
+        "U": "0",
+        "〇": "0",
+        "I": "1",
+        "l": "1",
+        "i": "1",
+        "|": "1",
+        "L": "1",
+        "!": "1",
+        "丨": "1",
+        "Z": "2",
+        "z": "2",
+        "S": "5",
+        "s": "5",
+        "B": "8",
+        "G": "6",
+        "b": "6",
+        "g": "9",
+        "q": "9",
+        "T": "7",
+        "x": "X",
+        "×": "X",
+        "乂": "X",
+        "メ": "X",
+    }
+)
+
+FRONT_KEYWORDS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码", "身份号码")
+BACK_KEYWORDS = ("中华人民共和国", "居民身份证", "签发机关", "有效期限", "公安局", "分局")
+_LABEL_CHARS = {
+    "name": "姓名",
+    "sex": "性别",
+    "birth": "出生",
+    "address": "住址",
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    score: float
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+@dataclass
+class Parsed:
+    fields: dict[str, str]
+    confidence: dict[str, float]
+
+
+def items_from(lines: Iterable[RawLine], width: float, height: float) -> list[Item]:
+    """Normalise boxes to fractions of the card; drop empty lines."""
+    out = []
+    for text, box, score in lines:
+        clean = "".join(str(text).split())
+        if not clean:
+            continue
+        xs = [float(p[0]) for p in box]
+        ys = [float(p[1]) for p in box]
+        out.append(
+            Item(
+                text=clean,
+                x0=min(xs) / width,
+                x1=max(xs) / width,
+                y0=min(ys) / height,
+                y1=max(ys) / height,
+                score=float(score),
+            )
+        )
+    return out
+
+
+# --- side -----------------------------------------------------------------------------------
+
+
+def side_scores(items: Sequence[Item]) -> tuple[float, float]:
+    """How much the text looks like a front and like a back (keyword and pattern hits)."""
+    text = "".join(i.text for i in items)
+    front = sum(1.0 for k in FRONT_KEYWORDS if _fuzzy_in(k, text))
+    back = sum(1.0 for k in BACK_KEYWORDS if _fuzzy_in(k, text))
+    if any(len(_number_chars(i.text)) >= 15 for i in items):
+        front += 2
+    if any(_DATE_RANGE.search(_digits_fixed(i.text)) for i in items):
+        back += 2
+    return front, back
+
+
+def detect_side(items: Sequence[Item]) -> Side | None:
+    front, back = side_scores(items)
+    if max(front, back) < 2:
+        return None
+    return "front" if front >= back else "back"
+
+
+def _fuzzy_in(keyword: str, text: str) -> bool:
+    if keyword in text:
+        return True
+    if len(keyword) <= 2:
+        return False
+    # all but one character, in order and adjacent (one misread character)
+    for k in range(len(keyword)):
+        pattern = re.escape(keyword[:k]) + "." + re.escape(keyword[k + 1 :])
+        if re.search(pattern, text):
+            return True
+    return False
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+def rows_of(items: Sequence[Item]) -> list[list[Item]]:
+    """Group items into text rows by vertical overlap, each row left to right."""
+    rows: list[list[Item]] = []
+    for item in sorted(items, key=lambda i: i.cy):
+        if rows:
+            row = rows[-1]
+            ref_cy = sum(i.cy for i in row) / len(row)
+            ref_h = max(i.height for i in row)
+            if abs(item.cy - ref_cy) < 0.5 * max(ref_h, item.height):
+                row.append(item)
+                continue
+        rows.append([item])
+    return [sorted(r, key=lambda i: i.x0) for r in rows]
+
+
+# --- front ----------------------------------------------------------------------------------
+
+
+def parse_front(lines: Iterable[RawLine], width: float, height: float) -> Parsed:
+    items = items_from(lines, width, height)
+    fields: dict[str, str] = {}
+    conf: dict[str, float] = {}
+
+    # The number: the longest digit run, preferring the bottom of the card.
+    number_item: Item | None = None
+    best_key: tuple[int, float] = (0, 0.0)
+    for item in items:
+        chars = _number_chars(item.text)
+        if len(chars) >= 15:
+            key = (1 if item.cy >= FRONT_NUMBER_Y else 0, item.cy)
+            if number_item is None or key > best_key:
+                number_item, best_key = item, key
+    if number_item is not None:
+        number, changed = _normalise_number(number_item.text)
+        if number:
+            fields["id_number"] = number
+            conf["id_number"] = round(number_item.score * (0.9**changed), 4)
+
+    # Everything else: left of the portrait, above the number row.
+    rest = [
+        i
+        for i in items
+        if i is not number_item
+        and i.cy < FRONT_NUMBER_Y
+        and i.x0 < FRONT_PORTRAIT_X - 0.02
+        and not _is_number_label(i.text)
+    ]
+    rows = rows_of(rest)
+    name_row, sex_row, birth_row = _front_rows(rows)
+
+    if name_row is not None:
+        value, score = _row_value(rows[name_row], "name")
+        if value:
+            fields["name"] = value
+            conf["name"] = score
+
+    if sex_row is not None:
+        row = rows[sex_row]
+        text = "".join(i.text for i in row)
+        score = min(i.score for i in row)
+        sex_match = re.search("[男女]", text)
+        if sex_match:
+            fields["sex"] = sex_match.group(0)
+            conf["sex"] = score
+            remainder = text[sex_match.end() :]
+        else:
+            remainder = _strip_label(text, "性别")
+        ethnicity = _ethnicity(remainder)
+        if ethnicity:
+            fields["ethnicity"] = ethnicity
+            conf["ethnicity"] = score
+
+    if birth_row is not None:
+        row = rows[birth_row]
+        text = _digits_fixed("".join(i.text for i in row))
+        birth = _birth_date(text)
+        if birth:
+            fields["birth_date"] = birth
+            conf["birth_date"] = min(i.score for i in row)
+
+    start = (birth_row if birth_row is not None else (sex_row if sex_row is not None else -1)) + 1
+    address_parts: list[str] = []
+    address_scores: list[float] = []
+    for index, row in enumerate(rows[start:], start=start):
+        if index == start:
+            value, score = _row_value(row, "address")
+        else:
+            value = "".join(i.text for i in row if i.x0 >= FRONT_LABEL_END - 0.03)
+            score = min((i.score for i in row), default=1.0)
+        if value:
+            address_parts.append(value)
+            address_scores.append(score)
+    if address_parts:
+        fields["address"] = "".join(address_parts)
+        conf["address"] = round(min(address_scores), 4)
+    return Parsed(fields=fields, confidence={k: round(v, 4) for k, v in conf.items()})
+
+
+def _front_rows(rows: list[list[Item]]) -> tuple[int | None, int | None, int | None]:
+    """Indexes of the name, sex/ethnicity and birth rows: by label, else by order."""
+    name_row = sex_row = birth_row = None
+    for index, row in enumerate(rows):
+        text = "".join(i.text for i in row)
+        if birth_row is None and (
+            re.search(r"\d{4}\D{0,2}年", _digits_fixed(text))
+            or (re.search(r"[年月日]", text) and re.search(r"\d", text))
+            or text.startswith("出生")
+        ):
+            birth_row = index
+        elif sex_row is None and (
+            re.search("[男女]", text) or "性别" in text or "民族" in text or "民" in text[:4]
+        ):
+            sex_row = index
+        elif name_row is None and ("姓名" in text or text[:1] in "姓名"):
+            name_row = index
+    # Fill the gaps from the fixed order: name, sex/ethnicity, birth, address…
+    if sex_row is None and birth_row is not None and birth_row >= 1:
+        sex_row = birth_row - 1
+    if name_row is None and sex_row is not None and sex_row >= 1:
+        name_row = sex_row - 1
+    if name_row is None and sex_row is None and birth_row is None and rows:
+        name_row = 0
+    return name_row, sex_row, birth_row
+
+
+def _row_value(row: Sequence[Item], label: str) -> tuple[str, float]:
+    """The value of a labelled row: its items minus the label (by position and by text)."""
+    parts: list[str] = []
+    scores: list[float] = []
+    for item in row:
+        text = item.text
+        if item.x0 < FRONT_LABEL_END - 0.03:
+            if item.x1 <= FRONT_LABEL_END + 0.02:
+                continue  # the label alone
+            text = _strip_label(text, _LABEL_CHARS[label], force=True)
+        else:
+            text = _strip_label(text, _LABEL_CHARS[label], force=False)
+        if text:
+            parts.append(text)
+            scores.append(item.score)
+    return "".join(parts), (min(scores) if scores else 0.0)
+
+
+def _strip_label(text: str, label: str, *, force: bool = False) -> str:
+    """Cut a leading label: exact, or misread (one character of it right), or — when the
+    item starts in the label column (``force``) — its length in characters."""
+    if text.startswith(label):
+        return text[len(label) :]
+    n = len(label)
+    head = text[:n]
+    hits = sum(1 for a, b in zip(head, label, strict=False) if a == b)
+    if hits >= 1 and len(text) > n:
+        return text[n:]
+    if text[:1] == label[-1] and len(text) > 1:  # the first label character was lost
+        return text[1:]
+    if force and len(text) > n:
+        return text[n:]
+    return text
+
+
+def _ethnicity(remainder: str) -> str | None:
+    text = re.sub(r"[^\u4e00-\u9fff]", "", remainder)
+    for name in _ETHNIC_BY_LENGTH:
+        if text.endswith(name):
+            return name
+    for prefix in ("民族", "民", "族"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    return text or None
+
+
+def _birth_date(text: str) -> str | None:
+    m = re.search(r"(\d{4})\D{0,3}?(\d{1,2})\D{1,3}?(\d{1,2})", text)
+    if not m:
+        digits = re.sub(r"\D", "", text)
+        if len(digits) != 8:
+            return None
+        y, mo, d = int(digits[:4]), int(digits[4:6]), int(digits[6:])
+    else:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    try:
+        return date(y, mo, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _is_number_label(text: str) -> bool:
+    return _fuzzy_in("公民身份号码", text) and len(_number_chars(text)) < 6
+
+
+def _number_chars(text: str) -> str:
+    cleaned = re.sub(r"[\u4e00-\u9fff\s]", "", text).translate(DIGIT_CONFUSIONS)
+    return re.sub(r"[^0-9X]", "", cleaned)
+
+
+def _normalise_number(text: str) -> tuple[str, int]:
+    """The number as read: label cut, letters read for digits undone, X upper case.
+
+    Returns the number and how many characters had to be changed (lowers the confidence).
+    Not checked against the check digit here.
+    """
+    raw = re.sub(r"[\u4e00-\u9fff\s]", "", text)
+    raw = re.sub(r"^[^0-9A-Za-z|!]+", "", raw)
+    fixed = raw.translate(DIGIT_CONFUSIONS)
+    changed = sum(1 for a, b in zip(raw, fixed, strict=True) if a != b and a != "x")
+    chars = re.sub(r"[^0-9X]", "", fixed)
+    if len(chars) > 18:
+        # a stray character read around the number: keep the 18 that make a number shape
+        m = re.search(r"\d{17}[\dX]", chars)
+        chars = m.group(0) if m else chars[:18]
+    return chars, changed
+
+
+# --- back -----------------------------------------------------------------------------------
+
+_DATE = r"(\d{4})\D{0,2}?(\d{2})\D{0,2}?(\d{2})"
+_DATE_RANGE = re.compile(_DATE + r"\D{0,3}?(?:" + _DATE + r"|(长期))")
+
+
+def parse_back(lines: Iterable[RawLine], width: float, height: float) -> Parsed:
+    items = items_from(lines, width, height)
+    fields: dict[str, str] = {}
+    conf: dict[str, float] = {}
+    lower = [i for i in items if i.cy >= BACK_FIELDS_Y]
+    rows = rows_of(lower)
+
+    validity_row = None
+    for index, row in enumerate(rows):
+        text = _digits_fixed("".join(i.text for i in row))
+        m = _DATE_RANGE.search(text)
+        if m:
+            validity_row = index
+            fields["valid_from"] = f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+            if m.group(7):
+                fields["valid_to"] = "长期"
+            else:
+                fields["valid_to"] = f"{m.group(4)}.{m.group(5)}.{m.group(6)}"
+            score = min(i.score for i in row)
+            conf["valid_from"] = score
+            conf["valid_to"] = score
+            break
+        if "长期" in text:
+            start = re.search(_DATE, text)
+            if start:
+                validity_row = index
+                fields["valid_from"] = f"{start.group(1)}.{start.group(2)}.{start.group(3)}"
+                fields["valid_to"] = "长期"
+                conf["valid_from"] = conf["valid_to"] = min(i.score for i in row)
+                break
+
+    issuer_row = None
+    for index, row in enumerate(rows):
+        text = "".join(i.text for i in row)
+        if index != validity_row and ("机关" in text or "签发" in text or "公安" in text):
+            issuer_row = index
+            break
+    if issuer_row is None and validity_row is not None and validity_row >= 1:
+        issuer_row = validity_row - 1
+    if issuer_row is not None:
+        parts = []
+        scores = []
+        for item in rows[issuer_row]:
+            text = item.text
+            if item.x0 < BACK_LABEL_END - 0.04:
+                if item.x1 <= BACK_LABEL_END + 0.02:
+                    continue
+                cut = re.search("机关|关", text[:6])
+                text = text[cut.end() :] if cut else text[4:]
+            else:
+                text = re.sub(r"^(签发机关|发机关|机关)", "", text)
+            if text:
+                parts.append(text)
+                scores.append(item.score)
+        if parts:
+            fields["issuer"] = "".join(parts)
+            conf["issuer"] = min(scores)
+    return Parsed(fields=fields, confidence={k: round(v, 4) for k, v in conf.items()})
+
+
+def _digits_fixed(text: str) -> str:
+    """Undo letter-for-digit confusions where a letter sits between digits or dots."""
+    chars = list(text)
+    for k, ch in enumerate(chars):
+        fixed = ch.translate(DIGIT_CONFUSIONS)
+        if fixed != ch and fixed.isdigit():
+            before = chars[k - 1] if k > 0 else ""
+            after = chars[k + 1] if k + 1 < len(chars) else ""
+            if (before.isdigit() or before in ".-") or (after.isdigit() or after in ".-"):
+                chars[k] = fixed
+    return "".join(chars)
