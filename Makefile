@@ -30,6 +30,7 @@ e2e: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -m e2e tests/e2e
 
 bench: $(STAMP)
+	@bash tools/install-debian-packages.sh bench
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	$(BIN)/python bench/signin.py
 	$(BIN)/python bench/face.py
