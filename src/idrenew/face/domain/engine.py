@@ -18,6 +18,7 @@ from idrenew.face.domain.video import read_frames
 # data set and the FAR/FRR it gives). Settings override it (IDRENEW_FACE_MATCH_THRESHOLD).
 MATCH_THRESHOLD = 0.52
 
+SAMPLE_HZ = 15.0  # frames analysed per second when no blink is asked for
 BEST_FRAME_MAX_SIDE = 640
 JPEG_QUALITY = 90
 
@@ -57,9 +58,18 @@ class LocalFaceEngine:
     def analyze_clip(self, path: str, actions: list[str]) -> LivenessReport:
         tracker = FaceTracker()
         blinks = "blink" in actions
+        # A blink lasts 3–5 frames: every frame counts. Turns and mouth openings last
+        # 0.3 s or more: about 15 frames a second are plenty, at half the cost.
+        interval = 0.0 if blinks else 1.0 / SAMPLE_HZ - 1e-3
         measures: list[FrameMeasure] = []
         aligned: dict[int, npt.NDArray[np.uint8]] = {}
+        decoded = 0
+        last = -1.0
         for frame in read_frames(path, max_seconds=self.max_seconds):
+            decoded += 1
+            if measures and frame.time - last < interval:
+                continue
+            last = frame.time
             tracked = tracker.step(frame.index, frame.time, frame.rgb, eyes=blinks)
             measures.append(tracked.measure)
             if tracked.aligned is not None:
@@ -71,11 +81,11 @@ class LocalFaceEngine:
             actions=[ActionResult(a, False, None) for a in actions],
             failures=[],
             best_frame=None,
-            frame_count=len(measures),
-            fps=round(fps, 2),
+            frame_count=decoded,
+            fps=round((decoded - 1) / duration, 2) if duration > 0 else 30.0,
             face_ratio=round(sum(m.face for m in measures) / max(1, len(measures)), 3),
         )
-        if duration + 1.0 / fps < self.min_seconds:
+        if duration + 1.0 / report.fps < self.min_seconds:
             report.failures = ["CLIP_TOO_SHORT"]
             return report
         failures = liveness.check_presence(measures)
