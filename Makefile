@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/signin.py
 	$(BIN)/python bench/face.py
 	$(BIN)/python bench/ocr.py
+	$(BIN)/python bench/sign.py
 
 frontend:
 	cd frontend && npm ci --no-audit --no-fund && npm run build

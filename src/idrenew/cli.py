@@ -21,6 +21,11 @@ USAGE = """usage: idrenew COMMAND [options]
                        check a recorded clip for the given actions
   synth-idcards --out DIR --count N --seed S [--negatives 0.2]
                        render synthetic ID card photos with ground-truth JSON (tests, bench)
+  ca init [--force]    create the signing CA (root, broker signing and TSA certs; encrypted)
+  pdf verify FILE [--json]
+                       check a signed PDF's signatures (intact, trusted, timestamp)
+  pdf sample --out FILE
+                       render and sign the application form for a generated demo case
 
 Any other Django management command works too (e.g. idrenew check --deploy).
 """

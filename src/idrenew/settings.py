@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "idrenew.cases",
     "idrenew.face",
     "idrenew.idcard",
+    "idrenew.signing",
     "idrenew.h5",
 ]
 
@@ -302,6 +303,15 @@ IDRENEW_IDCARD_BLOCKING_WARNINGS = frozenset(
 IDRENEW_COUNTER_GATEWAY = envstr(
     "IDRENEW_COUNTER_GATEWAY", "idrenew.customers.gateway.DatabaseCounterGateway"
 )
+
+# --- steps 7–9: agreements and signed PDFs ---------------------------------------------------
+# The broker's CA (encrypted with ENCRYPTION_KEYS); `idrenew ca init` creates it (outside
+# production it is created on first use).
+IDRENEW_SIGNING_DIR = Path(envstr("IDRENEW_SIGNING_DIR", str(DATA_DIR / "ca")))
+IDRENEW_SIGNING_BROKER_NAME = envstr("IDRENEW_SIGNING_BROKER_NAME", "示例期货有限公司")
+IDRENEW_SIGNING_CERT_LIFETIME_HOURS = envint("IDRENEW_SIGNING_CERT_LIFETIME_HOURS", 24)
+IDRENEW_SIGNING_MIN_READ_SECONDS = envint("IDRENEW_SIGNING_MIN_READ_SECONDS", 10)
+IDRENEW_SIGNING_VERIFY_MAX_BYTES = envint("IDRENEW_SIGNING_VERIFY_MAX_BYTES", 20 * 1024 * 1024)
 
 if PRODUCTION and IDRENEW_IGNORE_BUSINESS_HOURS:
     raise ImproperlyConfigured("IDRENEW_IGNORE_BUSINESS_HOURS is for demos; production refuses it")

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from idrenew.core.api import api
@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("backoffice/", include("idrenew.signing.urls")),
     re_path(r"^h5/(?P<path>.*)$", h5_views.app, name="h5"),
 ]

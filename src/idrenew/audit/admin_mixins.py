@@ -76,8 +76,10 @@ def audited_image_response(
     case_id: Any,
     customer_id: int,
     data: dict[str, Any],
+    content_type: str = "image/jpeg",
 ) -> HttpResponse:
-    """An encrypted image, decrypted for one staff member's look: logged, never cached."""
+    """An encrypted file (an image, a PDF), decrypted for one staff member's look: logged,
+    never cached."""
     from idrenew.lib.files import read_encrypted
 
     audit_record(
@@ -89,6 +91,6 @@ def audited_image_response(
         customer_id=customer_id,
         data=data,
     )
-    response = HttpResponse(read_encrypted(storage_name), content_type="image/jpeg")
+    response = HttpResponse(read_encrypted(storage_name), content_type=content_type)
     response["Cache-Control"] = "no-store, private"
     return response

@@ -77,6 +77,7 @@ def _register_routers() -> None:
     from idrenew.core.api_meta import router as meta_router
     from idrenew.face.api import router as face_router
     from idrenew.idcard.api import router as idcard_router
+    from idrenew.signing.api import router as signing_router
     from idrenew.verification.api import router as auth_router
     from idrenew.verification.api import session_router
 
@@ -86,6 +87,7 @@ def _register_routers() -> None:
     api.add_router("/cases", cases_router)
     api.add_router("/cases/current/face", face_router)
     api.add_router("/cases/current", idcard_router)
+    api.add_router("/cases/current", signing_router)
 
 
 _register_routers()

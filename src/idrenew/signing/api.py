@@ -1,0 +1,162 @@
+"""Steps 7–10 endpoints: read the agreements, sign by hand, the signed PDFs, submit."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema, Status
+
+from idrenew.cases.api import CaseOut, case_out
+from idrenew.cases.services import case_current
+from idrenew.core.auth import CustomerAuth, request_customer
+from idrenew.core.schemas import ERROR_RESPONSES, StrictIn
+from idrenew.signing import steps
+
+router = Router(tags=["协议签署"], auth=CustomerAuth())
+Errors = ERROR_RESPONSES
+
+
+class EmptyIn(StrictIn):
+    pass
+
+
+class AgreementOut(Schema):
+    key: str
+    title: str
+    version: str
+    content_hash: str
+    paragraphs: list[str]
+    read: bool
+
+
+class AgreementsOut(Schema):
+    agreements: list[AgreementOut]
+    all_read: bool
+    min_read_seconds: int
+
+
+class EventIn(StrictIn):
+    version: str = Field(..., min_length=1, max_length=40)
+    event: Literal["opened", "scrolled_to_end", "closed"]
+    elapsed_ms: int = Field(0, ge=0, le=24 * 3600 * 1000)
+
+
+class RecordedOut(Schema):
+    recorded: bool
+
+
+class ReadIn(StrictIn):
+    version: str = Field(..., min_length=1, max_length=40)
+
+
+class ReadOut(Schema):
+    key: str
+    read: bool
+    all_read: bool
+
+
+class Point(StrictIn):
+    x: float = Field(..., ge=-10, le=10_000)
+    y: float = Field(..., ge=-10, le=10_000)
+    t: float = Field(..., ge=0)
+
+
+class SignatureIn(StrictIn):
+    png: str = Field(..., min_length=1, max_length=3_000_000)
+    strokes: list[list[Point]] = Field(..., max_length=200)
+    width: int = Field(..., ge=50, le=4000)
+    height: int = Field(..., ge=50, le=4000)
+
+
+class TaskAccepted(Schema):
+    task_id: str
+    status: str
+
+
+class DocumentOut(Schema):
+    key: str
+    title: str
+    sha256: str
+    signed_at: str
+    download_url: str
+
+
+class SignedOut(Schema):
+    documents: list[DocumentOut]
+    case_state: str
+
+
+@router.get("/agreements", response={200: AgreementsOut, **Errors}, summary="协议列表与正文")
+def agreements(request: HttpRequest) -> AgreementsOut:
+    case = case_current(customer=request_customer(request))
+    return AgreementsOut(**steps.agreements_view(case))
+
+
+@router.post("/agreements/done", response={200: CaseOut, **Errors}, summary="全部已阅读，下一步")
+def agreements_done(request: HttpRequest, payload: EmptyIn) -> CaseOut:
+    case = case_current(customer=request_customer(request))
+    return case_out(steps.agreements_done(case=case, request=request))
+
+
+@router.post(
+    "/agreements/{key}/events", response={200: RecordedOut, **Errors}, summary="阅读过程记录"
+)
+def agreement_event(request: HttpRequest, key: str, payload: EventIn) -> RecordedOut:
+    case = case_current(customer=request_customer(request))
+    steps.agreement_event(
+        case=case,
+        key=key,
+        version=payload.version,
+        event=payload.event,
+        elapsed_ms=payload.elapsed_ms,
+        request=request,
+    )
+    return RecordedOut(recorded=True)
+
+
+@router.post("/agreements/{key}/read", response={200: ReadOut, **Errors}, summary="确认已阅读")
+def agreement_read(request: HttpRequest, key: str, payload: ReadIn) -> ReadOut:
+    case = case_current(customer=request_customer(request))
+    return ReadOut(
+        **steps.agreement_mark_read(case=case, key=key, version=payload.version, request=request)
+    )
+
+
+@router.post("/signature", response={202: TaskAccepted, **Errors}, summary="提交手写签名并签署")
+def signature(request: HttpRequest, payload: SignatureIn) -> Status:
+    case = case_current(customer=request_customer(request))
+    strokes: list[list[dict[str, Any]]] = [
+        [p.model_dump() for p in stroke] for stroke in payload.strokes
+    ]
+    task = steps.signature_submit(
+        case=case,
+        png_data_url=payload.png,
+        strokes=strokes,
+        width=payload.width,
+        height=payload.height,
+        request=request,
+    )
+    return Status(202, TaskAccepted(task_id=str(task.id), status=task.status))
+
+
+@router.get("/documents", response={200: SignedOut, **Errors}, summary="已签署的协议")
+def documents(request: HttpRequest) -> SignedOut:
+    case = case_current(customer=request_customer(request))
+    return SignedOut(**steps.documents_view(case))
+
+
+@router.get("/documents/{key}.pdf", response={200: None, **Errors}, summary="下载已签署的协议")
+def document_pdf(request: HttpRequest, key: str) -> HttpResponse:
+    case = case_current(customer=request_customer(request))
+    data = steps.document_pdf(case=case, key=key, request=request)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{key}.pdf"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@router.post("/submit", response={200: CaseOut, **Errors}, summary="提交，等待办理")
+def submit(request: HttpRequest, payload: EmptyIn) -> CaseOut:
+    case = case_current(customer=request_customer(request))
+    return case_out(steps.case_submit(case=case, request=request))
