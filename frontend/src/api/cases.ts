@@ -25,6 +25,11 @@ export interface CaseOut {
   step_key: string
   created_at: string
   expires_at: string
+  /**
+   * When the customer submitted the case (step 10). Not in docs/api.md's CaseOut yet: shown
+   * when a server sends it.
+   */
+  submitted_at?: string | null
 }
 
 export function isCaseOut(value: unknown): value is CaseOut {

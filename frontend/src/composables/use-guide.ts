@@ -1,7 +1,7 @@
 import { computed, ref } from 'vue'
 
 /** Pages with an 操作指南 (route `meta.guide`): the guide's content in `components/GuidePopup`. */
-export type GuideKey = 'idcard' | 'update'
+export type GuideKey = 'idcard' | 'update' | 'sign'
 
 const shown = ref(false)
 

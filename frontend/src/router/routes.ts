@@ -20,29 +20,31 @@ declare module 'vue-router' {
 
 const LoginPage = () => import('@/pages/login/index.vue')
 const ResumePage = () => import('@/pages/resume/index.vue')
-// TEMPORARY: steps 7–10 are being built. Each route below swaps `StepPendingPage` for its
-// own page (e.g. `() => import('@/pages/face/index.vue')`) as that step lands.
-const StepPendingPage = () => import('@/pages/step-pending/index.vue')
 const FacePage = () => import('@/pages/face/index.vue')
 const IdCardPage = () => import('@/pages/idcard/index.vue')
 const IdentityPage = () => import('@/pages/identity/index.vue')
 const UpdatePage = () => import('@/pages/update/index.vue')
+const AgreementsPage = () => import('@/pages/agreements/index.vue')
+const SignPage = () => import('@/pages/sign/index.vue')
+const SignedPage = () => import('@/pages/signed/index.vue')
+const StatusPage = () => import('@/pages/status/index.vue')
 
 const caseStepPages: Record<string, RouteRecordRaw['component']> = {
   face: FacePage,
   idcard: IdCardPage,
   identity: IdentityPage,
   update: UpdatePage,
-  agreements: StepPendingPage,
-  sign: StepPendingPage,
-  signed: StepPendingPage,
-  status: StepPendingPage,
+  agreements: AgreementsPage,
+  sign: SignPage,
+  signed: SignedPage,
+  status: StatusPage,
 }
 
 /** Steps whose nav bar carries 操作指南 (as in the broker's guide). */
 const caseStepGuides: Partial<Record<string, GuideKey>> = {
   idcard: 'idcard',
   update: 'update',
+  sign: 'sign',
 }
 
 function caseStepRoute(step: StepDef): RouteRecordRaw {

@@ -4,6 +4,7 @@ import * as authApi from '@/api/auth'
 import * as faceApi from '@/api/face'
 import * as idcardApi from '@/api/idcard'
 import * as metaApi from '@/api/meta'
+import * as signingApi from '@/api/signing'
 import App from '@/App.vue'
 import { apiError, createHarness, makeCase, makeMeta, makeSession } from '@/test-utils'
 import { i18n } from '@/utils/i18n'
@@ -12,6 +13,7 @@ vi.mock('@/api/meta')
 vi.mock('@/api/auth')
 vi.mock('@/api/face')
 vi.mock('@/api/idcard')
+vi.mock('@/api/signing')
 
 async function mountAppAt(path: string) {
   const harness = createHarness()
@@ -43,13 +45,27 @@ describe('App shell', () => {
     expect(wrapper.find('[data-testid="progress"]').exists()).toBe(false)
   })
 
-  it('should show the progress and the temporary page on a step not built yet', async () => {
-    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: 7, step_key: 'read' }) }))
-    const { wrapper } = await mountAppAt('/agreements')
-    await vi.waitFor(() => expect(wrapper.find('[data-testid="step-pending"]').exists()).toBe(true))
-    expect(wrapper.get('[data-testid="progress"]').text()).toBe('第 7/10 步 · 阅读协议')
-    expect(wrapper.get('[data-testid="step-pending"]').text()).toContain('即将上线')
-    expect(wrapper.get('.van-nav-bar__title').text()).toBe('阅读协议')
+  it.each([
+    ['/agreements', 7, '第 7/10 步 · 阅读协议', '阅读协议'],
+    ['/sign', 8, '第 8/10 步 · 签署协议', '协议签署'],
+    ['/signed', 9, '第 9/10 步 · 签署完成', '签署完成'],
+    ['/status', 10, '第 10/10 步 · 提交完成', '提交完成'],
+  ])('should show the progress of %s (step %i)', async (path, step, progress, title) => {
+    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: step }) }))
+    vi.mocked(signingApi.getAgreements).mockResolvedValue({ agreements: [], all_read: false, min_read_seconds: 8 })
+    vi.mocked(signingApi.getDocuments).mockResolvedValue({ documents: [], case_state: 'signed' })
+    const { wrapper } = await mountAppAt(path)
+    expect(wrapper.get('[data-testid="progress"]').text()).toBe(progress)
+    expect(wrapper.get('.van-nav-bar__title').text()).toBe(title)
+  })
+
+  it('should put 操作指南 on the right of the nav bar on step 8 and open the signing guide', async () => {
+    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: 8 }) }))
+    vi.mocked(signingApi.getAgreements).mockResolvedValue({ agreements: [], all_read: true, min_read_seconds: 8 })
+    const { wrapper } = await mountAppAt('/sign')
+    await wrapper.get('.van-nav-bar__right [data-testid="nav-guide"]').trigger('click')
+    await vi.waitFor(() => expect(document.querySelector('[data-testid="guide-sign"]')).not.toBeNull())
+    expect(document.querySelector('[data-testid="guide-popup"]')!.textContent).toContain('协议签署操作指南')
   })
 
   it.each([
@@ -63,7 +79,6 @@ describe('App shell', () => {
     expect(wrapper.get('[data-testid="progress"]').text()).toBe(progress)
     expect(wrapper.get('[data-testid="progress"]').attributes('aria-valuenow')).toBe(String(step))
     expect(wrapper.get('.van-nav-bar__title').text()).toBe(title)
-    expect(wrapper.find('[data-testid="step-pending"]').exists()).toBe(false)
   })
 
   it('should put 操作指南 on the right of the nav bar on step 4 and open the photo guide', async () => {

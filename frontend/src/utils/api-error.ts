@@ -53,6 +53,13 @@ export type ApiErrorCode =
   | 'UPDATE_EXPIRED'
   | 'UPDATE_NOT_NEWER'
   | 'UPDATE_START_IN_FUTURE'
+  | 'AGREEMENT_NOT_SCROLLED'
+  | 'AGREEMENT_TOO_FAST'
+  | 'AGREEMENT_VERSION_OUTDATED'
+  | 'AGREEMENTS_NOT_READ'
+  | 'SIGNATURE_EMPTY'
+  | 'SIGNATURE_TOO_SMALL'
+  | 'SIGNATURE_INVALID'
   // Client-side: no answer at all, or an answer that is not the API's error shape.
   | 'NETWORK_ERROR'
   | 'TIMEOUT'

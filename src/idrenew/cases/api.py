@@ -25,6 +25,7 @@ class CaseOut(Schema):
     step_key: str
     created_at: datetime
     expires_at: datetime
+    submitted_at: datetime | None = None
 
 
 class EmptyIn(StrictIn):
@@ -41,6 +42,7 @@ def case_out(case: RenewalCase) -> CaseOut:
         step_key=case.step_key,
         created_at=case.created_at,
         expires_at=case.expires_at,
+        submitted_at=case.submitted_at,
     )
 
 

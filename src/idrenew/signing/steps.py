@@ -293,6 +293,18 @@ def signature_submit(
     request: HttpRequest | None,
 ) -> TaskRecord:
     case_require_state(case, [State.AGREEMENTS_READ])
+    if not agreements_view(case)["all_read"]:  # a new version was published after reading
+        case_transition(
+            case_id=case.id,
+            target=State.UPDATE_CONFIRMED,
+            actor_type=ActorType.SYSTEM,
+            actor_id="signing",
+            request=request,
+            data={"reason": "agreement_version_changed"},
+        )
+        raise _error(
+            "AGREEMENT_VERSION_OUTDATED", "协议已更新，请重新阅读最新版本后再签署", status=409
+        )
     stats = signature_stats(strokes, width, height)
     if stats["points"] == 0:
         raise _error("SIGNATURE_EMPTY", "请先在空白处签名")
