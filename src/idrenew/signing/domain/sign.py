@@ -29,11 +29,15 @@ timestamp proves), and the timestamp.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from asn1crypto import cms, core, tsp
 from asn1crypto import keys as asn1_keys
@@ -182,7 +186,27 @@ def validation_context(
     )
 
 
-def sign_document(
+_T = TypeVar("_T")
+
+
+def _outside_event_loop(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """pyHanko's synchronous calls run their own event loop (``asyncio.run``). Called from
+    a thread that already runs one (an ASGI view, a test driving a browser), the call moves
+    to a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(func, *args, **kwargs).result()
+
+
+def sign_document(*args: Any, **kwargs: Any) -> SignedDocument:
+    """See ``_sign_document``; safe to call where an event loop is running."""
+    return _outside_event_loop(_sign_document, *args, **kwargs)
+
+
+def _sign_document(
     pdf: bytes,
     *,
     authority: Authority,
@@ -333,6 +357,10 @@ def _check_one(sig: EmbeddedPdfSignature, roots: list[x509.Certificate]) -> Sign
 
 def verify_pdf(data: bytes, *, roots: list[x509.Certificate]) -> VerificationReport:
     """Check every signature and document timestamp of ``data`` against ``roots``."""
+    return _outside_event_loop(_verify_pdf, data, roots)
+
+
+def _verify_pdf(data: bytes, roots: list[x509.Certificate]) -> VerificationReport:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
