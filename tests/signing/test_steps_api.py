@@ -187,3 +187,25 @@ def test_reviewer_sees_signature_and_documents_and_each_look_is_logged(
         "staff.viewed_signature_image",
         "staff.viewed_signed_document",
     } <= actions
+
+
+def test_a_version_published_mid_case_must_be_read_again(at_step_8: ApiClient) -> None:
+    from idrenew.signing.domain.agreements import TEMPLATES_DIR
+
+    current = TEMPLATES_DIR / "digital_certificate.v2026-11.md"
+    newer = TEMPLATES_DIR / "digital_certificate.v2099-01.md"
+    text = current.read_text(encoding="utf-8").replace("version: 2026-11", "version: 2099-01")
+    newer.write_text(text + "\n本协议2099年1月修订版新增的一段文字。\n", encoding="utf-8")
+    try:
+        resp = sign(at_step_8, png_data_url(True), strokes(40, 10.0))
+        assert resp.status_code == 409 and resp.json()["code"] == "AGREEMENT_VERSION_OUTDATED"
+        assert RenewalCase.objects.get().state == "update_confirmed"  # back to step 7
+        listing = at_step_8.get(f"{CASES}/agreements").json()
+        by_key = {a["key"]: a for a in listing["agreements"]}
+        assert by_key["digital_certificate"]["version"] == "2099-01"
+        assert by_key["digital_certificate"]["read"] is False
+        assert by_key["change_application"]["read"] is True
+        assert "2099年1月修订版" in "".join(by_key["digital_certificate"]["paragraphs"])
+        assert not HandSignature.objects.exists()
+    finally:
+        newer.unlink()
