@@ -38,24 +38,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def pw() -> Iterator[Any]:
+    """One Playwright driver for the whole run (two in one thread would clash)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium not installed (tools/install-debian-packages.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(pw: Any) -> Iterator[Any]:
     from idrenew.h5.views import BUNDLE_DIR
 
     if not (BUNDLE_DIR / "index.html").exists():
         pytest.skip("H5 bundle not built")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
-@pytest.fixture
-def phone(browser: Any, live_server: Any) -> Iterator[Any]:
-    """A fresh phone-sized browser context and page, pointed at the live server."""
+def phone_page(browser: Any, live_server: Any, *, timeout_ms: int = 15_000, **extra: Any) -> Any:
+    """A fresh phone-sized browser context (375×667, zh-CN, Beijing time) and its page."""
     context = browser.new_context(
         viewport=PHONE,
         device_scale_factor=2,
@@ -64,11 +69,19 @@ def phone(browser: Any, live_server: Any) -> Iterator[Any]:
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
         base_url=live_server.url,
+        **extra,
     )
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(timeout_ms)
+    return page
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh phone-sized browser context and page, pointed at the live server."""
+    page = phone_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

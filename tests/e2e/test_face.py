@@ -16,7 +16,7 @@ from idrenew.cases.models import RenewalCase
 from idrenew.face.models import FaceAttempt
 from idrenew.verification.sms import LocmemSmsBackend
 from tests.conftest import SHARED
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, phone_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -46,43 +46,27 @@ def write_y4m(source: Path, target: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def camera_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def camera_browser(pw: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if not CLIP.exists():
         pytest.skip("../shared/testdata/liveness absent")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (tools/install-debian-packages.sh)")
     y4m = tmp_path_factory.mktemp("camera") / "d12.y4m"
     write_y4m(CLIP, y4m)
-    from playwright.sync_api import sync_playwright
-
     args = [
         *CHROMIUM_ARGS,
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={y4m}",
     ]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield browser
-        browser.close()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
 def camera_phone(camera_browser: Any, live_server: Any) -> Iterator[Any]:
-    context = camera_browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        base_url=live_server.url,
-        permissions=["camera"],
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
+    page = phone_page(camera_browser, live_server, timeout_ms=20_000, permissions=["camera"])
     yield page
-    context.close()
+    page.context.close()
 
 
 def sign_in(page: Any, customer: Any) -> None:
