@@ -22,8 +22,12 @@ USAGE = """usage: idrenew COMMAND [options]
   synth-idcards --out DIR --count N --seed S [--negatives 0.2]
                        render synthetic ID card photos with ground-truth JSON (tests, bench)
   ca init [--force]    create the signing CA (root, broker signing and TSA certs; encrypted)
+  ca revoke SERIAL [--reason keyCompromise|superseded|...]
+                       put a certificate (hex serial, e.g. a signed document's customer
+                       certificate) on the CA's revocation list and re-issue the CRL
+  ca crl --out FILE    write the CA's current CRL (DER; also served at /backoffice/ca.crl)
   pdf verify FILE [--json]
-                       check a signed PDF's signatures (intact, trusted, timestamp)
+                       check a signed PDF's signatures (intact, trusted, timestamp, revoked)
   pdf sample --out FILE
                        render and sign the application form for a generated demo case
 

@@ -27,7 +27,7 @@ def test_pdf_sample_then_verify_json(signing_ca: Authority, tmp_path: Path) -> N
     assert report["valid"] is True
     assert len(report["signatures"]) == 2
     for sig in report["signatures"]:
-        assert set(sig) == {"signer", "intact", "trusted", "timestamp"}
+        assert set(sig) == {"signer", "intact", "trusted", "timestamp", "revoked"}
         assert sig["intact"] and sig["trusted"] and sig["timestamp"]
 
 

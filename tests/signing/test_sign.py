@@ -72,7 +72,13 @@ def test_both_signatures_intact_trusted_and_timestamped(
     for sig in report.signatures:
         assert sig.intact and sig.trusted and sig.timestamp
     assert broker.covers_whole_file
-    assert report.as_json()["signatures"][0].keys() == {"signer", "intact", "trusted", "timestamp"}
+    assert report.as_json()["signatures"][0].keys() == {
+        "signer",
+        "intact",
+        "trusted",
+        "timestamp",
+        "revoked",
+    }
 
 
 def test_pades_subfilter_and_field_over_the_box(signed_pair: dict[str, bytes]) -> None:

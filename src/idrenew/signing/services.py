@@ -28,7 +28,7 @@ from idrenew.signing.domain.agreements import (
 from idrenew.signing.domain.ca import CertificateRecord
 from idrenew.signing.domain.pdf import AuditData, render_pdf
 from idrenew.signing.domain.sign import VerificationReport, sign_document, verify_pdf
-from idrenew.signing.store import get_authority, trust_roots
+from idrenew.signing.store import current_crl, get_authority, trust_roots
 
 AGREEMENTS = ("change_application", "digital_certificate")
 
@@ -96,4 +96,5 @@ def agreement_sign(
 
 
 def pdf_verify(data: bytes) -> VerificationReport:
-    return verify_pdf(data, roots=trust_roots())
+    """Verify against the CA root and the CA's current CRL (revocations count; no network)."""
+    return verify_pdf(data, roots=trust_roots(), crls=[current_crl()])

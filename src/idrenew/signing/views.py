@@ -1,4 +1,8 @@
-"""Staff page `/backoffice/verify`: drop a signed PDF, see the same report as the CLI."""
+"""Staff page `/backoffice/verify`: drop a signed PDF, see the same report as the CLI.
+
+`/backoffice/ca.crl` serves the CA's current CRL (DER, ``application/pkix-crl``, RFC 2585) to
+anyone: a CRL is signed and public by design, and verifiers must reach it without an account.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from idrenew.signing.services import pdf_verify
+from idrenew.signing.store import current_crl
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +49,11 @@ def verify(request: HttpRequest) -> HttpResponse:
                     len(report.signatures),
                 )
     return render(request, "signing/verify.html", context, status=status)
+
+
+@require_GET
+def crl(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(current_crl(), content_type="application/pkix-crl")
+    response["Content-Disposition"] = 'attachment; filename="ca.crl"'
+    response["Cache-Control"] = "public, max-age=300"
+    return response

@@ -10,6 +10,13 @@
   pseudonymous serial number, never the ID number. The private key is returned to the caller
   for one signing only and is never serialised.
 
+* **Revocation**: :func:`build_crl` signs an RFC 5280 CRL (v2, ``thisUpdate``/``nextUpdate``,
+  ``cRLNumber``, ``authorityKeyIdentifier``) with the CA key, listing :class:`RevokedEntry`
+  items (serial, revocation time, reason; no reasonCode extension for "unspecified", as
+  RFC 5280 §5.3.1 recommends). The CRL is complete for every certificate the CA issued
+  (customer, broker signing, TSA); none of them carries a CRL distribution point, so verifiers
+  are handed the CRL (``verify_pdf(..., crls=[...])``) or fetch it from ``/backoffice/ca.crl``.
+
 Everything here is pure: "now" comes in as an argument; storage is the caller's business
 (:func:`authority_to_bundle` / :func:`authority_from_bundle` give a JSON bundle of PEMs to
 encrypt).
@@ -29,7 +36,20 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 RSA_BITS = 3072
 CA_YEARS = 20
 LEAF_YEARS = 5
+CRL_VALIDITY = timedelta(days=7)  # nextUpdate - thisUpdate
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+# RFC 5280 §5.3.1 reason names (as the CLI spells them) → ``cryptography`` flags.
+# ``removeFromCRL`` (delta CRLs only) and ``certificateHold`` (no un-hold here) are left out.
+REVOCATION_REASONS: dict[str, x509.ReasonFlags] = {
+    "unspecified": x509.ReasonFlags.unspecified,
+    "keyCompromise": x509.ReasonFlags.key_compromise,
+    "cACompromise": x509.ReasonFlags.ca_compromise,
+    "affiliationChanged": x509.ReasonFlags.affiliation_changed,
+    "superseded": x509.ReasonFlags.superseded,
+    "cessationOfOperation": x509.ReasonFlags.cessation_of_operation,
+    "privilegeWithdrawn": x509.ReasonFlags.privilege_withdrawn,
+}
 
 
 @dataclass(frozen=True)
@@ -208,6 +228,64 @@ def issue_customer_certificate(
         certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
     )
     return key, cert, record
+
+
+# --- revocation -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RevokedEntry:
+    """One line of the CA's revocation list (public information)."""
+
+    serial: str  # hex, as ``CertificateRecord.serial`` / ``SignedDocument.certificate_serial``
+    revoked_at: datetime
+    reason: str = "unspecified"  # a key of REVOCATION_REASONS
+
+
+def normalise_serial(serial: str) -> str:
+    """``"0x00AB:CD"`` → ``"abcd"``; raises ValueError for anything that is not hex."""
+    text = serial.strip().lower().removeprefix("0x").replace(":", "")
+    value = int(text, 16)  # ValueError on non-hex or empty
+    if value <= 0:
+        raise ValueError("a certificate serial number is positive")
+    return f"{value:x}"
+
+
+def build_crl(
+    authority: Authority,
+    entries: list[RevokedEntry],
+    *,
+    number: int,
+    now: datetime,
+    validity: timedelta = CRL_VALIDITY,
+) -> x509.CertificateRevocationList:
+    """The CA's complete CRL listing ``entries``, valid from ``now`` for ``validity``."""
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(authority.ca_cert.subject)
+        .last_update(now)
+        .next_update(now + validity)
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.ca_key.public_key()),
+            critical=False,
+        )
+    )
+    for entry in entries:
+        revoked = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(int(entry.serial, 16))
+            .revocation_date(entry.revoked_at)
+        )
+        if entry.reason != "unspecified":
+            revoked = revoked.add_extension(
+                x509.CRLReason(REVOCATION_REASONS[entry.reason]), critical=False
+            )
+        builder = builder.add_revoked_certificate(revoked.build())
+    return builder.sign(authority.ca_key, hashes.SHA256())
+
+
+def crl_reason_name(flag: x509.ReasonFlags | None) -> str:
+    """The RFC 5280 name of a CRL entry's reason (``unspecified`` when absent)."""
+    return "unspecified" if flag is None else str(flag.value)
 
 
 # --- storage form ---------------------------------------------------------------------------

@@ -15,8 +15,9 @@ third for the archive timestamp:
 Why B-T and not B-LT/B-LTA: our certificates carry no CRL/OCSP pointers, so a DSS would hold
 nothing the CMS does not, and it makes the last signature cover less than the whole file
 (pdfsig then says "Not total document signed"); Poppler cannot validate a document timestamp
-(``ETSI.RFC3161``) at all and reports it as unverified. When the CA publishes revocation data,
-add ``embed_validation_info=True`` to the broker's signature metadata.
+(``ETSI.RFC3161``) at all and reports it as unverified. The CA's CRL is not embedded either: it
+is handed to :func:`verify_pdf` (the app passes its current CRL) and served at
+``/backoffice/ca.crl`` for other verifiers, so a revocation made after signing still counts.
 
 The TSA is pyHanko's in-process RFC 3161 responder (``DummyTimeStamper``) holding the broker
 TSA's own key and certificate (issued by the CA with the critical ``timeStamping`` usage): its
@@ -24,7 +25,33 @@ tokens are real CMS signatures that pdfsig and pyHanko validate, only without a 
 
 :func:`verify_pdf` reports each signature: signer, intact (the signed bytes are unchanged),
 trusted (the certificate chains to one of the given roots, checked at the time the signature's
-timestamp proves), and the timestamp.
+timestamp proves), the timestamp, and whether the signer's certificate is revoked.
+
+**Revocation.** Given the CA's CRL(s) (``crls=[DER, ...]``), every certificate in every path
+(customer, broker signing, TSA) must be covered by a valid CRL from its issuer: pyHanko's
+``"require"`` mode. Neither ``"soft-fail"`` nor ``"hard-fail"`` would do: pyhanko-certvalidator
+does not consult a CRL, even one handed to it, for a certificate without a CRL distribution
+point, and ours have none. ``retroactive_revinfo`` lets a CRL issued after the signing time
+speak about that time; nothing is fetched (``allow_fetching=False``). pyHanko itself applies the
+point-in-time rule: a certificate revoked before the moment of validation (the signature
+timestamp) fails the path, so ``trusted`` is false. The report adds what pyHanko does not:
+``revoked`` (on the CRL at all), ``revocation_reason``, ``revoked_at`` and the rule applied
+(``revocation_rule``, also in the JSON):
+
+* revoked **at or before** the signature's timestamp (or with no trusted timestamp): not valid,
+  nothing proves the signature existed while the certificate was good (ETSI EN 319 102-1,
+  REVOKED_NO_POE);
+* revoked **after** the timestamp for an administrative reason (``affiliationChanged``,
+  ``superseded``, ``cessationOfOperation``): still valid; the timestamp is proof of existence
+  before the revocation (ETSI EN 319 102-1 past signature validation, what Adobe and DSS do);
+* revoked **after** the timestamp for any other reason (``unspecified``, ``keyCompromise``,
+  ``cACompromise``, ``privilegeWithdrawn``): not valid. This is stricter than ETSI's default
+  and deliberate: a customer's key exists only while its document is signed, so a later
+  revocation cannot mean a later compromise; it means the broker repudiates the certificate
+  itself (wrong person, forged case, disputed signing). For the broker's own certificates the
+  TSA key lives in the same bundle as the signing key, so after a compromise its timestamps are
+  no independent proof. A plain ETSI verifier given the same CRL will still accept such a
+  signature ("revoked after signing"); our report does not.
 """
 
 from __future__ import annotations
@@ -36,7 +63,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from asn1crypto import cms, core, tsp
@@ -63,6 +90,7 @@ from idrenew.signing.domain.ca import (
     Authority,
     CertificateRecord,
     PrivateKey,
+    crl_reason_name,
     issue_customer_certificate,
 )
 from idrenew.signing.domain.pdf import SignatureBoxPlacement
@@ -175,13 +203,30 @@ def timestamper(authority: Authority) -> BrokerTimeStamper:
 
 
 def validation_context(
-    roots: list[x509.Certificate], *, moment: datetime | None = None
+    roots: list[x509.Certificate],
+    *,
+    moment: datetime | None = None,
+    crls: list[bytes] | None = None,
 ) -> ValidationContext:
-    """Trust only ``roots``; never fetch; our certs carry no CRL/OCSP pointers (soft-fail)."""
+    """Trust only ``roots``; never fetch.
+
+    Without ``crls``: soft-fail (our certs carry no CRL/OCSP pointers, nothing is checked).
+    With them: every certificate must be covered by one of them ("require"; see the module
+    docstring for why not soft- or hard-fail), and a CRL issued after ``moment`` counts.
+    """
+    if not crls:
+        return ValidationContext(
+            trust_roots=[_asn1_cert(r) for r in roots],
+            allow_fetching=False,
+            revocation_mode="soft-fail",
+            moment=moment,
+        )
     return ValidationContext(
         trust_roots=[_asn1_cert(r) for r in roots],
         allow_fetching=False,
-        revocation_mode="soft-fail",
+        crls=list(crls),
+        revocation_mode="require",
+        retroactive_revinfo=True,
         moment=moment,
     )
 
@@ -276,6 +321,11 @@ class SignatureReport:
     covers_whole_file: bool = False
     modifications_ok: bool = False  # later revisions only did what PAdES allows
     error: str = ""
+    revoked: bool = False  # the signer's certificate is on the CA's CRL (at any time)
+    revocation_reason: str | None = None  # RFC 5280 name, e.g. "keyCompromise"
+    revoked_at: str | None = None  # ISO 8601 revocation time from the CRL
+    revocation_invalidates: bool = False  # the revocation makes this signature not valid
+    revocation_rule: str = ""  # which rule decided that (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -285,14 +335,21 @@ class VerificationReport:
     error: str = ""
 
     def as_json(self) -> dict[str, object]:
-        """The CLI's and the verify page's JSON shape."""
+        """The CLI's and the verify page's JSON shape.
+
+        Each signature: ``signer``, ``intact``, ``trusted``, ``timestamp``, ``revoked``; when
+        revoked also ``revocation_reason``, ``revoked_at`` and ``revocation_rule`` (the rule
+        that decided whether the revocation makes the document not valid).
+        """
+        keys = {"signer", "intact", "trusted", "timestamp", "revoked"}
+        revoked_keys = {"revocation_reason", "revoked_at", "revocation_rule"}
         return {
             "valid": self.valid,
             "signatures": [
                 {
                     k: v
                     for k, v in asdict(s).items()
-                    if k in {"signer", "intact", "trusted", "timestamp"}
+                    if k in keys or (s.revoked and k in revoked_keys)
                 }
                 for s in self.signatures
             ],
@@ -309,11 +366,88 @@ def _signer_name(cert: asn1_x509.Certificate | None) -> str:
         return ""
 
 
-def _check_one(sig: EmbeddedPdfSignature, roots: list[x509.Certificate]) -> SignatureReport:
+# Revoked after a trusted signature timestamp for one of these reasons: the signature stays
+# valid (ETSI EN 319 102-1 past signature validation). Any other reason: not valid.
+ADMINISTRATIVE_REASONS = frozenset({"affiliationChanged", "superseded", "cessationOfOperation"})
+
+
+@dataclass(frozen=True)
+class _Revocation:
+    revoked_at: datetime
+    reason: str
+
+
+# (issuer name DER, serial) → revocation, from CRLs whose signature a trusted root vouches for
+_RevocationIndex = dict[tuple[bytes, int], _Revocation]
+
+
+def _revocation_index(crls: list[bytes], roots: list[x509.Certificate]) -> _RevocationIndex:
+    index: _RevocationIndex = {}
+    for der in crls:
+        try:
+            crl = x509.load_der_x509_crl(der)
+        except ValueError:
+            logger.warning("ignoring an unreadable CRL")
+            continue
+        issuer = crl.issuer.public_bytes()
+        if not any(
+            root.subject.public_bytes() == issuer and crl.is_signature_valid(root.public_key())  # type: ignore[arg-type]
+            for root in roots
+        ):
+            logger.warning("ignoring a CRL no trusted root signed: %s", crl.issuer.rfc4514_string())
+            continue
+        for entry in crl:
+            try:
+                flag = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+            except x509.ExtensionNotFound:
+                flag = None
+            index[(issuer, entry.serial_number)] = _Revocation(
+                revoked_at=entry.revocation_date_utc, reason=crl_reason_name(flag)
+            )
+    return index
+
+
+def _revocation_verdict(revocation: _Revocation, signed_at: datetime | None) -> tuple[bool, str]:
+    """(does it make the signature not valid, the rule applied)."""
+    if signed_at is None:
+        return True, "revoked and no trusted signature timestamp proves an earlier signing time"
+    if revocation.revoked_at <= signed_at:
+        return True, "revoked at or before the signature timestamp (ETSI EN 319 102-1: no POE)"
+    if revocation.reason in ADMINISTRATIVE_REASONS:
+        return False, (
+            f"revoked after the signature timestamp for an administrative reason "
+            f"({revocation.reason}): the timestamp proves the signature existed while the "
+            f"certificate was good, so it stays valid (ETSI EN 319 102-1 past signature "
+            f"validation)"
+        )
+    return True, (
+        f"revoked after the signature timestamp with reason {revocation.reason}: the broker "
+        f"repudiates the certificate itself (a customer key exists only during its signing, "
+        f"so this is no later key compromise), so the signature is not valid; stricter than "
+        f"ETSI EN 319 102-1, which would accept it on the strength of the timestamp"
+    )
+
+
+def _lookup(index: _RevocationIndex, cert: asn1_x509.Certificate | None) -> _Revocation | None:
+    if cert is None or not index:
+        return None
+    return index.get((cert.issuer.dump(), int(cert.serial_number)))
+
+
+def _check_one(
+    sig: EmbeddedPdfSignature,
+    roots: list[x509.Certificate],
+    crls: list[bytes] | None = None,
+    index: _RevocationIndex | None = None,
+) -> SignatureReport:
     field = str(sig.field_name)
+    index = index or {}
     try:
         if sig.sig_object_type == "/DocTimeStamp":
-            ts = validate_pdf_timestamp(sig, validation_context=validation_context(roots))
+            ts = validate_pdf_timestamp(
+                sig, validation_context=validation_context(roots, crls=crls)
+            )
+            ts_revocation = _lookup(index, ts.signing_cert)
             return SignatureReport(
                 signer=_signer_name(ts.signing_cert),
                 intact=bool(ts.intact and ts.valid),
@@ -323,31 +457,65 @@ def _check_one(sig: EmbeddedPdfSignature, roots: list[x509.Certificate]) -> Sign
                 kind="timestamp",
                 covers_whole_file=ts.coverage == SignatureCoverageLevel.ENTIRE_FILE,
                 modifications_ok=bool(ts.docmdp_ok),
+                revoked=ts_revocation is not None or bool(ts.revoked),
+                revocation_reason=ts_revocation.reason if ts_revocation else None,
+                revoked_at=ts_revocation.revoked_at.isoformat() if ts_revocation else None,
+                revocation_invalidates=ts_revocation is not None or bool(ts.revoked),
+                revocation_rule="a revoked document timestamp proves nothing"
+                if ts_revocation is not None
+                else "",
             )
+        # First pass: find the signature timestamp (the TSA's chain checked against the
+        # CRLs now); the signer's revocation is left to the second pass.
         status = validate_pdf_signature(
             sig,
             signer_validation_context=validation_context(roots),
-            ts_validation_context=validation_context(roots),
+            ts_validation_context=validation_context(roots, crls=crls),
         )
         stamp = status.timestamp_validity
         if stamp is not None and stamp.intact and stamp.valid and stamp.trusted:
             # Judge the signer's certificate at the time the signature timestamp proves
-            # (PAdES B-T): a short-lived customer certificate stays verifiable after expiry.
+            # (PAdES B-T): a short-lived customer certificate stays verifiable after expiry,
+            # and pyHanko counts only a revocation before that time.
             status = validate_pdf_signature(
                 sig,
-                signer_validation_context=validation_context(roots, moment=stamp.timestamp),
-                ts_validation_context=validation_context(roots),
+                signer_validation_context=validation_context(
+                    roots, moment=stamp.timestamp, crls=crls
+                ),
+                ts_validation_context=validation_context(roots, crls=crls),
+            )
+        elif crls:  # no usable timestamp: the signer's certificate as of now
+            status = validate_pdf_signature(
+                sig,
+                signer_validation_context=validation_context(roots, crls=crls),
+                ts_validation_context=validation_context(roots, crls=crls),
             )
         ts_validity = status.timestamp_validity
         ts_ok = ts_validity is None or (ts_validity.intact and ts_validity.valid)
+        ts_trusted = ts_validity is None or ts_validity.trusted
+        signed_at = (
+            ts_validity.timestamp if ts_validity is not None and ts_ok and ts_trusted else None
+        )
+        revocation = _lookup(index, status.signing_cert)
+        if revocation is None and status.revoked:  # pragma: no cover - a CRL we did not index
+            since = datetime.min.replace(tzinfo=UTC)
+            revocation = _Revocation(revoked_at=since, reason="unspecified")
+        invalidates, rule = (
+            _revocation_verdict(revocation, signed_at) if revocation else (False, "")
+        )
         return SignatureReport(
             signer=_signer_name(status.signing_cert),
             intact=bool(status.intact and status.valid and ts_ok),
-            trusted=bool(status.trusted and (ts_validity is None or ts_validity.trusted)),
+            trusted=bool(status.trusted and ts_trusted),
             timestamp=ts_validity.timestamp.isoformat() if ts_validity else None,
             field=field,
             covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
             modifications_ok=bool(status.docmdp_ok),
+            revoked=revocation is not None,
+            revocation_reason=revocation.reason if revocation else None,
+            revoked_at=revocation.revoked_at.isoformat() if revocation else None,
+            revocation_invalidates=invalidates,
+            revocation_rule=rule,
         )
     except Exception as exc:
         return SignatureReport(
@@ -355,21 +523,34 @@ def _check_one(sig: EmbeddedPdfSignature, roots: list[x509.Certificate]) -> Sign
         )
 
 
-def verify_pdf(data: bytes, *, roots: list[x509.Certificate]) -> VerificationReport:
-    """Check every signature and document timestamp of ``data`` against ``roots``."""
-    return _outside_event_loop(_verify_pdf, data, roots)
+def verify_pdf(
+    data: bytes, *, roots: list[x509.Certificate], crls: list[bytes] | None = None
+) -> VerificationReport:
+    """Check every signature and document timestamp of ``data`` against ``roots``.
+
+    ``crls``: DER CRLs of the CA (the app passes ``store.current_crl()``). With them every
+    certificate must be covered by a CRL and revocations are reported and judged as the
+    module docstring says; without them revocation is not checked (``revoked`` stays false).
+    """
+    return _outside_event_loop(_verify_pdf, data, roots, crls)
 
 
-def _verify_pdf(data: bytes, roots: list[x509.Certificate]) -> VerificationReport:
+def _verify_pdf(
+    data: bytes, roots: list[x509.Certificate], crls: list[bytes] | None = None
+) -> VerificationReport:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
     except Exception as exc:
         return VerificationReport(valid=False, signatures=(), error=f"unreadable PDF: {exc}")
-    reports = tuple(_check_one(sig, roots) for sig in embedded)
+    index = _revocation_index(crls, roots) if crls else {}
+    reports = tuple(_check_one(sig, roots, crls, index) for sig in embedded)
     valid = (
         bool(reports)
-        and all(r.intact and r.trusted and r.modifications_ok for r in reports)
+        and all(
+            r.intact and r.trusted and r.modifications_ok and not r.revocation_invalidates
+            for r in reports
+        )
         and reports[-1].covers_whole_file
     )
     return VerificationReport(valid=valid, signatures=reports)

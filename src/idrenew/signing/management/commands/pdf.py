@@ -50,8 +50,13 @@ class Command(BaseCommand):
         for sig in report.signatures:
             self.stdout.write(
                 f"  {sig.field or '?'}: signer={sig.signer!r} intact={sig.intact} "
-                f"trusted={sig.trusted} timestamp={sig.timestamp or '-'}"
+                f"trusted={sig.trusted} timestamp={sig.timestamp or '-'} revoked={sig.revoked}"
             )
+            if sig.revoked:
+                self.stdout.write(
+                    f"    revoked at {sig.revoked_at} ({sig.revocation_reason}): "
+                    f"{sig.revocation_rule}"
+                )
 
     def _sample(self, out: Path, agreement: str) -> None:
         now = timezone.now()
