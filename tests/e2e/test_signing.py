@@ -78,13 +78,20 @@ def test_read_sign_and_submit(phone: Any, shoot: Any, settings: Any, transaction
         phone.get_by_test_id("agreement-viewer-end").scroll_into_view_if_needed()
         if key == "change_application":
             shoot(phone, "41-agreement-reading")
-        confirm = phone.get_by_test_id("agreement-viewer-confirm")
-        phone.wait_for_function(
-            "() => !document.querySelector('[data-testid=agreement-viewer-confirm]').disabled",
-            timeout=15_000,
-        )
-        confirm.click()
-        phone.get_by_test_id(f"agreement-{key}-read").wait_for()
+        read_tag = phone.get_by_test_id(f"agreement-{key}-read")
+        for _ in range(3):  # a refusal (too fast) restarts the page's countdown
+            phone.wait_for_function(
+                "() => !document.querySelector('[data-testid=agreement-viewer-confirm]').disabled",
+                timeout=15_000,
+            )
+            phone.get_by_test_id("agreement-viewer-confirm").click()
+            for _ in range(50):
+                if read_tag.is_visible():
+                    break
+                phone.wait_for_timeout(100)
+            if read_tag.is_visible():
+                break
+        read_tag.wait_for()
     shoot(phone, "42-agreements-read")
     phone.get_by_test_id("agreements-next").click()
 

@@ -47,6 +47,7 @@ MAX_PNG_BYTES = 2 * 1024 * 1024
 MIN_POINTS = 12  # a signature is more than a tap or a dash
 MIN_EXTENT = 0.18  # the drawing spans at least this share of the pad's diagonal
 MIN_INK_PIXELS = 150
+READ_TRANSIT_GRACE = 1.5  # seconds
 
 
 def _error(code: str, message: str, status: int = 422, **detail: Any) -> CodedError:
@@ -206,7 +207,9 @@ def agreement_mark_read(
         raise _error("AGREEMENT_NOT_SCROLLED", "请完整阅读协议（滑动至文末）后再确认")
     seconds = (now - reading.opened_at).total_seconds()
     minimum = settings.IDRENEW_SIGNING_MIN_READ_SECONDS
-    if seconds < minimum:
+    # The page counts from the moment it opened the agreement; the server from when the
+    # "opened" event arrived, a moment later: allow that moment.
+    if seconds + READ_TRANSIT_GRACE < minimum:
         left = math.ceil(minimum - seconds)
         raise _error(
             "AGREEMENT_TOO_FAST", f"请仔细阅读协议，{left}秒后可确认已阅读", seconds_left=left
