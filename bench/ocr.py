@@ -18,7 +18,7 @@ about 20 % labelled negatives) into a temporary folder, reads every photo with
 
 Never asserts on time.
 
-    .venv/bin/python bench/ocr.py [--count 200] [--seed 2024] [--quick] [--json FILE]
+    .venv/bin/python bench/ocr.py [--count 200] [--seed 1234] [--quick] [--json FILE]
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ def field_variants(key: str, value: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=200, help="cards to generate")
-    parser.add_argument("--seed", type=int, default=2024)
+    # Not a seed the thresholds were calibrated on (2024 and 777 were).
+    parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--negatives", type=float, default=0.2)
     parser.add_argument("--quick", action="store_true", help="30 cards, 10 tesseract photos")
     parser.add_argument("--tesseract-count", type=int, default=60, help="photos for tesseract")
@@ -142,6 +143,8 @@ def main() -> None:
     read_side((folder / next(iter(truths[0]["files"].values()))).read_bytes())  # warm-up
 
     field_ok: Counter[str] = Counter()
+    field_ok_raw: Counter[str] = Counter()  # without the division-name snap
+    cards_ok_raw = 0
     field_n: Counter[str] = Counter()
     cards_ok = cards_n = 0
     wrong_accepted = 0
@@ -160,6 +163,7 @@ def main() -> None:
     for truth in truths:
         good = truth["kind"] == "good"
         card_right = True
+        card_right_raw = True
         for side, name in truth["files"].items():
             path = folder / name
             data = path.read_bytes()
@@ -182,6 +186,10 @@ def main() -> None:
                 keys = FRONT_FIELDS if side == "front" else BACK_FIELDS
                 for key in keys:
                     field_n[key] += 1
+                    if reading.as_read.get(key, reading.fields.get(key)) == truth["fields"][key]:
+                        field_ok_raw[key] += 1
+                    else:
+                        card_right_raw = False
                     if reading.fields.get(key) == truth["fields"][key]:
                         field_ok[key] += 1
                     else:
@@ -193,6 +201,7 @@ def main() -> None:
                 if blocking:
                     false_alarm += 1
                     card_right = False
+                    card_right_raw = False
                     for code in codes:
                         if code in DEFAULT_BLOCKING:
                             false_alarm_codes[code] += 1
@@ -215,6 +224,7 @@ def main() -> None:
         if good:
             cards_n += 1
             cards_ok += card_right
+            cards_ok_raw += card_right_raw
 
     # tesseract on a subset of the good photos
     tess_note = tesseract_ready()
@@ -266,6 +276,8 @@ def main() -> None:
         "field_accuracy": round(sum(field_ok.values()) / max(1, total_fields), 4),
         "per_field": {k: round(v, 4) for k, v in per_field.items()},
         "whole_card": round(cards_ok / max(1, cards_n), 4),
+        "field_accuracy_no_snap": round(sum(field_ok_raw.values()) / max(1, total_fields), 4),
+        "whole_card_no_snap": round(cards_ok_raw / max(1, cards_n), 4),
         "wrong_numbers_read": wrong_read_numbers,
         "wrong_numbers_accepted": wrong_accepted,
         "false_alarms_good": round(false_alarm / max(1, good_sides), 4),
@@ -303,10 +315,24 @@ def main() -> None:
         f"{good_sides} photos, {neg_n} negatives), 1 thread, {os.cpu_count()} cores; "
         f"generated in {gen_seconds:.0f} s into {folder}"
     )
-    print(f"per-field exact match: {figures['field_accuracy']:.2%} of {total_fields} fields")
+    print(
+        "accuracy with the division-name snap (issuer / address start snapped to a real name "
+        "of synth/areas.json one character away — the list the generator draws from, so an "
+        "upper bound) and without it (OCR as read):"
+    )
+    print(
+        f"per-field exact match: {figures['field_accuracy']:.2%} with snap, "
+        f"{figures['field_accuracy_no_snap']:.2%} without, of {total_fields} fields"
+    )
     for key, value in per_field.items():
-        print(f"  {key:<11}{value:>8.2%}  ({field_ok[key]}/{field_n[key]})")
-    print(f"whole-card exact match (9 fields, no blocking warning): {figures['whole_card']:.2%}")
+        print(
+            f"  {key:<11}{value:>8.2%}  ({field_ok[key]}/{field_n[key]})"
+            f"   without snap {field_ok_raw[key] / field_n[key]:>8.2%}"
+        )
+    print(
+        f"whole-card exact match (9 fields, no blocking warning): {figures['whole_card']:.2%} "
+        f"with snap, {figures['whole_card_no_snap']:.2%} without"
+    )
     print(
         f"ID numbers read wrong: {wrong_read_numbers}; wrong and accepted "
         f"(passes check digit, not blocked): {wrong_accepted}"

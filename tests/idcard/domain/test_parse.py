@@ -192,3 +192,23 @@ def test_detect_side() -> None:
     other = [("招商银行", _box(50, 50, 300, 100), 0.99), ("VISA", _box(600, 400, 800, 480), 0.9)]
     assert detect_side(items_from(other, W, H)) is None
     assert detect_side([]) is None
+
+
+def test_name_holding_min_is_the_name_row() -> None:
+    """A name with 民 in it (徐民) is not taken for the sex/ethnicity row (民族)."""
+    from idrenew.idcard.domain.parse import parse_front
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
+        return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+
+    lines = [
+        ("姓名徐民", box(60, 40, 220, 75), 0.99),
+        ("性别男民族汉", box(60, 95, 330, 130), 0.99),
+        ("出生1990年1月2日", box(60, 150, 400, 185), 0.99),
+        ("住址北京市东城区某路1号", box(60, 205, 500, 240), 0.99),
+        ("公民身份号码110101199001020011", box(100, 430, 800, 470), 0.99),
+    ]
+    fields = parse_front(lines, 856, 540).fields
+    assert fields["name"] == "徐民"
+    assert fields["sex"] == "男"
+    assert fields["ethnicity"] == "汉"

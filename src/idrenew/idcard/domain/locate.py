@@ -8,6 +8,17 @@ with a plausible aspect ratio once perspective is allowed for. The best candidat
 to ``CARD_W × CARD_H`` from the full-resolution photo, long side horizontal. Whether the
 result is upright or upside down is decided later from the text (``pipeline``).
 
+Candidates are scored by area, fill and — strongly — closeness to the card's aspect ratio.
+When the choice is doubtful (no candidate, the best one running into the border, or one too
+small to be the card) RapidOCR's text detector runs once on the work image (≈ 0.15 s, so only
+then) and the text decides: the card is the tightest candidate holding most of the text lines;
+when none does — a white card on white paper — or the one holding it is a border-touching
+region much larger than the card the text's height implies, the card is fitted around the
+text (its rotated bounding box, grown by the layout's margins) and each side is moved to the
+strongest straight edge near where it should be. A blob that merely touches the border at a
+point (shadow, background) is not "cut": a corner of its quad must be at the border, or a
+stretch of its outline must run along it. A second card must hold text lines of its own.
+
 When no candidate is found but the photo itself has the card's proportions, the photo is
 taken as an already-cropped card (a scan, or a photo cropped on the phone).
 """
@@ -23,12 +34,13 @@ CARD_W, CARD_H = 856, 540
 CARD_ASPECT = 85.6 / 54.0
 WORK_SIDE = 640
 
-MIN_AREA_FRACTION = 0.03  # a blob below this is never a card candidate
-TOO_SMALL_FRACTION = 0.12  # card area / photo area below this: IDCARD_TOO_SMALL
-TOO_SMALL_WIDTH = 380  # card long side in the (≤ 1600 px) photo below this: IDCARD_TOO_SMALL
-ASPECT_RANGE = (1.25, 2.0)  # quad aspect accepted (perspective stretches it)
+MIN_AREA_FRACTION = 0.012  # a blob below this is never a card candidate
+TOO_SMALL_FRACTION = 0.08  # card area / photo area below this: IDCARD_TOO_SMALL
+TOO_SMALL_WIDTH = 420  # card long side in the (≤ 1600 px) photo below this: IDCARD_TOO_SMALL
+ASPECT_RANGE = (1.38, 1.85)  # quad aspect accepted (a tilt of ≤ 10° changes it by ≤ 6 %)
 MIN_FILL = 0.88  # blob area / quad area
 BORDER_MARGIN = 0.006  # of the work image side: a corner this near the border is "cut"
+BORDER_RUN = 0.04  # …or this share of the outline running along the border
 FULL_FRAME_ASPECT = (1.45, 1.72)  # a photo this shape may be the card itself
 FULL_FRAME_FILL = 0.80  # …when the card found covers this much of it
 
@@ -54,7 +66,7 @@ class _Candidate:
     @property
     def score(self) -> float:
         aspect_penalty = abs(np.log(self.aspect / CARD_ASPECT))
-        return self.area * self.fill**4 * (1.0 - min(0.9, aspect_penalty))
+        return self.area * self.fill**4 * (1.0 - min(0.9, 4.0 * aspect_penalty))
 
 
 def locate(photo: np.ndarray) -> Located:
@@ -62,8 +74,37 @@ def locate(photo: np.ndarray) -> Located:
     scale = WORK_SIDE / max(h, w)
     small = cv2.resize(photo, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
-    candidates = _candidates(small)
-    if not candidates:
+    candidates = sorted(_candidates(small), key=lambda c: c.score, reverse=True)
+    best = candidates[0] if candidates else None
+    from_text = False
+    boxes: np.ndarray | None = None
+    if best is None or best.touches_border or best.area < TOO_SMALL_FRACTION * sh * sw:
+        # Ambiguous: no blob, a blob running into the border (the card cut by the frame — or
+        # the card merged with a textured background, or a table top), or a small blob (a
+        # small card — or the portrait, or a pattern). Let the text decide: the card is the
+        # tightest card-shaped candidate holding most of the photo's text; when no candidate
+        # does (a white card on white paper) the card is fitted around the text.
+        boxes = _text_boxes(small)
+        chosen = _by_text(candidates, boxes)
+        implied = _implied_card_area(boxes)
+        oversized = (
+            chosen is not None
+            and chosen.touches_border
+            and chosen.area > TEXT_AREA_MAX * implied > 0
+        )
+        if chosen is not None and not oversized:
+            best = chosen
+        elif len(boxes) >= MIN_TEXT_BOXES and (
+            best is None or oversized or _text_inside(best, boxes) < 0.5
+        ):
+            fitted = _fit_from_text(small, boxes)
+            if fitted is not None:
+                best, from_text = fitted, True
+        if best is not None and best.touches_border and not from_text:
+            inside = [c for c in candidates if not c.touches_border and c.area >= 0.2 * best.area]
+            if inside and boxes is not None and len(boxes) == 0:
+                best = inside[0]
+    if best is None:
         aspect = max(w, h) / min(w, h)
         if FULL_FRAME_ASPECT[0] <= aspect <= FULL_FRAME_ASPECT[1]:
             quad = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
@@ -76,14 +117,6 @@ def locate(photo: np.ndarray) -> Located:
                 card_width_px=float(max(w, h)),
             )
         return Located(card=None, quad=None, warnings=["IDCARD_NOT_A_CARD"])
-    candidates.sort(key=lambda c: c.score, reverse=True)
-    best = candidates[0]
-    if best.touches_border:
-        # A blob running into the border is the card cut by the frame — or the card merged
-        # with a textured background. A whole card inside the frame wins if there is one.
-        inside = [c for c in candidates if not c.touches_border and c.area >= 0.2 * best.area]
-        if inside:
-            best = inside[0]
     warnings: list[str] = []
     fraction = best.area / float(sh * sw)
     aspect = max(w, h) / min(w, h)
@@ -99,6 +132,8 @@ def locate(photo: np.ndarray) -> Located:
         and c.area >= 0.4 * best.area
         and c.fill >= 0.9
         and not _overlaps(c.quad, best.quad)
+        # when the text was read, a second card has text of its own (not a bare table top)
+        and (boxes is None or _own_text(c, best, boxes) >= MIN_TEXT_BOXES)
     ]
     if others:
         warnings.append("IDCARD_MULTIPLE_CARDS")
@@ -113,6 +148,157 @@ def locate(photo: np.ndarray) -> Located:
         full_frame=full_frame,
         area_fraction=fraction,
         card_width_px=width_px,
+    )
+
+
+MIN_TEXT_BOXES = 4  # text lines needed before the text may pick or place the card
+TEXT_HELD = 0.7  # share of the text lines a candidate must hold to be the card
+# Where the text sits on the card (median over the generated cards, both sides): its height
+# is about 0.80 of the card's, its centre about the card's centre.
+TEXT_HEIGHT_SHARE = 0.80
+
+
+TEXT_AREA_MAX = 1.45  # a candidate running into the border, holding the text but this much
+# larger than the card the text implies, is a background region around the card
+
+
+def _implied_card_area(boxes: np.ndarray) -> float:
+    """The card's area as the height of the text implies it (0 without enough text)."""
+    if len(boxes) < MIN_TEXT_BOXES:
+        return 0.0
+    _, (rw, rh), _ = cv2.minAreaRect(boxes.reshape(-1, 2))
+    card_h = min(rw, rh) / TEXT_HEIGHT_SHARE
+    return float(card_h * card_h * CARD_ASPECT)
+
+
+def _text_boxes(small: np.ndarray) -> np.ndarray:
+    """Centres and heights (n × 3) of the text lines RapidOCR's detector finds in the photo."""
+    from .ocr import engine  # late: ocr imports this module
+
+    boxes, _ = engine().text_det(small)
+    if boxes is None or len(boxes) == 0:
+        return np.zeros((0, 4, 2), np.float32)
+    return np.asarray(boxes, np.float32).reshape(-1, 4, 2)
+
+
+def _text_inside(c: _Candidate, boxes: np.ndarray) -> float:
+    if len(boxes) == 0:
+        return 0.0
+    contour = c.quad.reshape(-1, 1, 2).astype(np.float32)
+    centres = boxes.mean(axis=1)
+    inside = [cv2.pointPolygonTest(contour, (float(x), float(y)), False) >= 0 for x, y in centres]
+    return float(np.mean(inside))
+
+
+def _own_text(c: _Candidate, other: _Candidate, boxes: np.ndarray) -> int:
+    """Text lines inside ``c`` and not inside ``other``."""
+    a = c.quad.reshape(-1, 1, 2).astype(np.float32)
+    b = other.quad.reshape(-1, 1, 2).astype(np.float32)
+    count = 0
+    for x, y in boxes.mean(axis=1):
+        point = (float(x), float(y))
+        if cv2.pointPolygonTest(a, point, False) >= 0 > cv2.pointPolygonTest(b, point, False):
+            count += 1
+    return count
+
+
+def _by_text(candidates: list[_Candidate], boxes: np.ndarray) -> _Candidate | None:
+    """The smallest card-shaped candidate that holds most of the text lines."""
+    if len(boxes) < MIN_TEXT_BOXES:
+        return None
+    holding = [c for c in candidates if _text_inside(c, boxes) >= TEXT_HELD]
+    if not holding:
+        return None
+    # Prefer the tightest one; among those of about the same size, the best-shaped.
+    holding.sort(key=lambda c: c.area)
+    smallest = holding[0].area
+    close = [c for c in holding if c.area <= 1.3 * smallest]
+    # A blob leaking into the border beside a whole card of the same size is the card merged
+    # with some background: the whole one wins.
+    return max(close, key=lambda c: (not c.touches_border, c.score))
+
+
+def _fit_from_text(small: np.ndarray, boxes: np.ndarray) -> _Candidate | None:
+    """A card placed around the text: the text's rotated bounding box gives the direction and
+    the size, the strongest straight edges near the expected outline give the sides."""
+    sh, sw = small.shape[:2]
+    pts = boxes.reshape(-1, 2)
+    (cx, cy), (rw, rh), angle = cv2.minAreaRect(pts)
+    if rw < rh:
+        rw, rh, angle = rh, rw, angle + 90.0
+    if rh <= 4:
+        return None
+    card_h = rh / TEXT_HEIGHT_SHARE
+    card_w = card_h * CARD_ASPECT
+    # Turn the photo so the text runs horizontally, centred on the text.
+    rot = cv2.getRotationMatrix2D((float(cx), float(cy)), float(angle), 1.0)
+    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    gray = cv2.GaussianBlur(gray, (3, 3), 0)
+    turned = cv2.warpAffine(gray, rot, (sw, sh), flags=cv2.INTER_LINEAR, borderValue=0)
+    valid = cv2.warpAffine(
+        np.full((sh, sw), 255, np.uint8), rot, (sw, sh), flags=cv2.INTER_NEAREST, borderValue=0
+    )
+    g = turned.astype(np.float32)
+    gx = np.abs(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3))
+    gy = np.abs(cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3))
+    edge_ok = cv2.erode(valid, np.ones((5, 5), np.uint8)) > 0
+    gx[~edge_ok] = 0
+    gy[~edge_ok] = 0
+    x0, x1 = cx - card_w / 2, cx + card_w / 2
+    y0, y1 = cy - card_h / 2, cy + card_h / 2
+    band_x = 0.14 * card_w
+    band_y = 0.14 * card_h
+    rows = slice(max(0, int(cy - 0.3 * card_h)), min(sh, int(cy + 0.3 * card_h)))
+    cols = slice(max(0, int(cx - 0.3 * card_w)), min(sw, int(cx + 0.3 * card_w)))
+    col_profile = gx[rows].sum(axis=0)
+    row_profile = gy[:, cols].sum(axis=1)
+
+    def peak(profile: np.ndarray, centre: float, band: float, limit: float) -> float:
+        """The strongest edge within ``band`` of the expected place, on the far side of the
+        text's own edge (``limit``); the expected place itself when nothing stands out."""
+        lo, hi = int(centre - band), int(centre + band) + 1
+        if centre < limit:
+            hi = min(hi, int(limit) - 4)
+        else:
+            lo = max(lo, int(limit) + 5)
+        lo, hi = max(lo, 4), min(hi, len(profile) - 4)
+        if hi - lo < 3:
+            return centre
+        values = profile[lo:hi]
+        offsets = np.arange(lo, hi, dtype=np.float32) - centre
+        weighted = values * np.exp(-0.5 * (offsets / band) ** 2)
+        k = int(np.argmax(weighted))
+        if values[k] < 1.5 * float(np.median(values)) + 1e-6:
+            return centre
+        return float(lo + k)
+
+    text_x0, text_x1 = cx - rw / 2, cx + rw / 2
+    text_y0, text_y1 = cy - rh / 2, cy + rh / 2
+    left = peak(col_profile, x0, band_x, text_x0)
+    right = peak(col_profile, x1, band_x, text_x1)
+    top = peak(row_profile, y0, band_y, text_y0)
+    bottom = peak(row_profile, y1, band_y, text_y1)
+    if right - left < 1.2 * (bottom - top) or bottom - top < 10:
+        return None
+    inv = cv2.invertAffineTransform(rot)
+    corners = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], np.float32)
+    quad = cv2.transform(corners.reshape(-1, 1, 2), inv).reshape(4, 2)
+    quad[:, 0] = np.clip(quad[:, 0], 0, sw - 1)
+    quad[:, 1] = np.clip(quad[:, 1], 0, sh - 1)
+    area = float(cv2.contourArea(quad))
+    margin = max(2.0, BORDER_MARGIN * max(sw, sh))
+    cut = bool(
+        (quad[:, 0] <= margin).any()
+        or (quad[:, 1] <= margin).any()
+        or (quad[:, 0] >= sw - 1 - margin).any()
+        or (quad[:, 1] >= sh - 1 - margin).any()
+    )
+    return _Candidate(
+        quad=quad.astype(np.float32),
+        area=area,
+        fill=1.0,
+        aspect=_aspect(quad),
+        touches_border=cut,
     )
 
 
@@ -229,23 +415,39 @@ def _convex_and_angles_ok(quad: np.ndarray) -> bool:
         a, b, c = q[i - 1], q[i], q[(i + 1) % 4]
         v1, v2 = a - b, c - b
         cos = float(np.dot(v1, v2) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-9))
-        if abs(cos) > 0.5:  # corner angle outside 60°–120°
+        if abs(cos) > 0.34:  # corner angle outside 70°–110° (a tilt of ≤ 10° keeps ±12°)
             return False
     return True
 
 
 def _touches_border(contour: np.ndarray, quad: np.ndarray, sw: int, sh: int) -> bool:
+    """A corner of the card's quad at the border, or a stretch of its outline running along
+    the border (a blob touching the border at a point is the card's shadow or a bit of
+    background, not the card cut by the frame)."""
     margin = max(2.0, BORDER_MARGIN * max(sw, sh))
+    if (
+        (quad[:, 0] <= margin).any()
+        or (quad[:, 1] <= margin).any()
+        or (quad[:, 0] >= sw - 1 - margin).any()
+        or (quad[:, 1] >= sh - 1 - margin).any()
+    ):
+        return True
     pts = contour.reshape(-1, 2).astype(np.float32)
-    for arr in (pts, quad):
-        if (
-            (arr[:, 0] <= margin).any()
-            or (arr[:, 1] <= margin).any()
-            or (arr[:, 0] >= sw - 1 - margin).any()
-            or (arr[:, 1] >= sh - 1 - margin).any()
-        ):
-            return True
-    return False
+    nxt = np.roll(pts, -1, axis=0)
+    along = 0.0
+    for axis, limit in ((0, margin), (1, margin)):
+        for near in (pts[:, axis] <= limit, None):
+            if near is None:
+                edge = (sw if axis == 0 else sh) - 1 - margin
+                a = pts[:, axis] >= edge
+                b = nxt[:, axis] >= edge
+            else:
+                a = near
+                b = nxt[:, axis] <= limit
+            both = a & b
+            along += float(np.linalg.norm((nxt - pts)[both], axis=1).sum())
+    perimeter = float(cv2.arcLength(pts.reshape(-1, 1, 2), True))
+    return along >= BORDER_RUN * perimeter
 
 
 def _overlaps(a: np.ndarray, b: np.ndarray) -> bool:

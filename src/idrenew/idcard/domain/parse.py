@@ -275,11 +275,14 @@ def _front_rows(rows: list[list[Item]]) -> tuple[int | None, int | None, int | N
             or text.startswith("出生")
         ):
             birth_row = index
+        elif name_row is None and "姓名" in text:
+            # before the sex row's test: a name may hold 民 (徐民), which that test looks for
+            name_row = index
         elif sex_row is None and (
             re.search("[男女]", text) or "性别" in text or "民族" in text or "民" in text[:4]
         ):
             sex_row = index
-        elif name_row is None and ("姓名" in text or text[:1] in "姓名"):
+        elif name_row is None and text[:1] in "姓名":
             name_row = index
     # Fill the gaps from the fixed order: name, sex/ethnicity, birth, address…
     if sex_row is None and birth_row is not None and birth_row >= 1:
@@ -335,6 +338,16 @@ def _ethnicity(remainder: str) -> str | None:
         if text.startswith(prefix):
             text = text[len(prefix) :]
             break
+    # The 56 groups (and 穿青人) are a closed list: one misread character of a two-character
+    # or longer name (士家 for 土家) is that name when no other one is as close.
+    if len(text) >= 2:
+        close = [
+            name
+            for name in ETHNIC_GROUPS
+            if len(name) == len(text) and sum(a != b for a, b in zip(name, text, strict=True)) == 1
+        ]
+        if len(close) == 1:
+            return close[0]
     return text or None
 
 

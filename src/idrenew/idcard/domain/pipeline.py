@@ -13,7 +13,7 @@ import time
 import cv2
 import numpy as np
 
-from . import quality
+from . import divisions, quality
 from .decode import decode_image
 from .locate import CARD_H, CARD_W, locate
 from .ocr import read_card
@@ -53,14 +53,15 @@ def read_side_image(image: np.ndarray, expected: Side | None = None) -> SideRead
     text = read_card(located.card)
     t2 = time.perf_counter()
     card = text.card
-    measures = quality.measure(card)
-    warnings += quality.warnings_for(measures)
     raw = [(line.text, line.box, line.score) for line in text.lines]
     items = items_from(raw, CARD_W, CARD_H)
     side = detect_side(items)
+    measures = quality.measure(card, side)
+    warnings += quality.warnings_for(measures)
     fields: dict[str, str] = {}
     confidence: dict[str, float] = {}
     portrait = None
+    as_read: dict[str, str] = {}
     if side is None:
         # A card-shaped thing without an ID card's text. When the photo is bad the text may
         # simply be unreadable: say what to fix rather than "not a card".
@@ -80,7 +81,8 @@ def read_side_image(image: np.ndarray, expected: Side | None = None) -> SideRead
         if expected is not None and side != expected:
             warnings.append("IDCARD_WRONG_SIDE")
         parsed = (parse_front if side == "front" else parse_back)(raw, CARD_W, CARD_H)
-        fields, confidence = parsed.fields, parsed.confidence
+        fields, confidence = dict(parsed.fields), parsed.confidence
+        as_read = divisions.snap(fields)
         required = FRONT_FIELDS if side == "front" else BACK_FIELDS
         if any(key not in fields for key in required):
             warnings.append("IDCARD_FIELDS_UNREADABLE")
@@ -98,6 +100,7 @@ def read_side_image(image: np.ndarray, expected: Side | None = None) -> SideRead
         card_jpeg=_jpeg(card),
         lines=[(line.text, round(line.score, 4)) for line in text.lines],
         timings={"locate": t1 - t0, "ocr": t2 - t1, "checks_parse": t3 - t2},
+        as_read=as_read,
     )
 
 

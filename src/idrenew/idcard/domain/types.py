@@ -108,3 +108,5 @@ class SideReading:
     card_jpeg: bytes | None = field(default=None, repr=False)  # the rectified card
     lines: list[tuple[str, float]] = field(default_factory=list)  # raw OCR lines, for review
     timings: dict[str, float] = field(default_factory=dict, repr=False)  # seconds per stage
+    # Fields the division-name snap changed (``divisions``), with the value as OCR read it.
+    as_read: dict[str, str] = field(default_factory=dict)
