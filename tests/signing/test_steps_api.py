@@ -209,3 +209,32 @@ def test_a_version_published_mid_case_must_be_read_again(at_step_8: ApiClient) -
         assert not HandSignature.objects.exists()
     finally:
         newer.unlink()
+
+
+def test_reading_before_midnight_still_counts_after_it(at_step_7: ApiClient) -> None:
+    """The application is dated, so its text changes at midnight; the reading must not."""
+    from idrenew.signing.steps import case_data
+
+    read_all(at_step_7)
+    case = RenewalCase.objects.get()
+    yesterday = timezone.now() - timedelta(days=1)
+    for r in AgreementReading.objects.all():
+        then = services.agreement_preview(
+            agreement=r.agreement, case=case_data(case, today=yesterday)
+        )
+        r.read_at, r.content_hash = yesterday, then.content_hash
+        r.save()
+    listing = at_step_7.get(f"{CASES}/agreements").json()
+    assert listing["all_read"] is True
+    assert (
+        AgreementReading.objects.get(agreement="change_application").content_hash
+        != (listing["agreements"][0]["content_hash"])
+    )
+    # What was read must still be what is shown: another text read yesterday does not count.
+    AgreementReading.objects.filter(agreement="digital_certificate").update(content_hash="0" * 64)
+    assert at_step_7.get(f"{CASES}/agreements").json()["all_read"] is False
+    AgreementReading.objects.filter(agreement="digital_certificate").update(
+        content_hash=listing["agreements"][1]["content_hash"]
+    )
+    done = at_step_7.post_json(f"{CASES}/agreements/done", {}, key=at_step_7.new_key())
+    assert done.status_code == 200, done.json()

@@ -113,8 +113,8 @@ READABLE = [State.UPDATE_CONFIRMED, State.AGREEMENTS_READ, State.SIGNED]
 def agreements_view(case: RenewalCase) -> dict[str, Any]:
     case_require_state(case, READABLE)
     data = case_data(case)
-    read = {
-        (r.agreement, r.version, r.content_hash)
+    readings = {
+        (r.agreement, r.version): r
         for r in AgreementReading.objects.filter(case=case, read_at__isnull=False)
     }
     items = []
@@ -127,7 +127,7 @@ def agreements_view(case: RenewalCase) -> dict[str, Any]:
                 "version": shown.version,
                 "content_hash": shown.content_hash,
                 "paragraphs": _paragraphs(shown),
-                "read": (key, shown.version, shown.content_hash) in read,
+                "read": _still_valid(readings.get((key, shown.version)), case, shown),
             }
         )
     return {
@@ -135,6 +135,26 @@ def agreements_view(case: RenewalCase) -> dict[str, Any]:
         "all_read": all(i["read"] for i in items),
         "min_read_seconds": settings.IDRENEW_SIGNING_MIN_READ_SECONDS,
     }
+
+
+def _still_valid(
+    reading: AgreementReading | None, case: RenewalCase, shown: RenderedAgreement
+) -> bool:
+    """A reading counts while the agreement says what it said when it was read.
+
+    The application carries its date, so what was read before midnight is compared with a
+    rendering dated that day: only a change of content (a new address, a new version) makes
+    the customer read again, never the clock passing midnight.
+    """
+    if reading is None:
+        return False
+    if reading.content_hash == shown.content_hash:
+        return True
+    assert reading.read_at is not None
+    then = services.agreement_preview(
+        agreement=reading.agreement, case=case_data(case, today=reading.read_at)
+    )
+    return then.version == shown.version and then.content_hash == reading.content_hash
 
 
 def _current(case: RenewalCase, key: str, version: str) -> RenderedAgreement:
