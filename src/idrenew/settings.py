@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "idrenew.face",
     "idrenew.idcard",
     "idrenew.signing",
+    "idrenew.outbox",
+    "idrenew.review",
+    "idrenew.reminders",
     "idrenew.h5",
 ]
 
@@ -312,6 +315,33 @@ IDRENEW_SIGNING_BROKER_NAME = envstr("IDRENEW_SIGNING_BROKER_NAME", "示例期�
 IDRENEW_SIGNING_CERT_LIFETIME_HOURS = envint("IDRENEW_SIGNING_CERT_LIFETIME_HOURS", 24)
 IDRENEW_SIGNING_MIN_READ_SECONDS = envint("IDRENEW_SIGNING_MIN_READ_SECONDS", 10)
 IDRENEW_SIGNING_VERIFY_MAX_BYTES = envint("IDRENEW_SIGNING_VERIFY_MAX_BYTES", 20 * 1024 * 1024)
+
+# --- step 10 and after: review, decisions, outbox, notifications -----------------------------
+# The H5 app's address as customers reach it (links in SMS).
+IDRENEW_PUBLIC_H5_URL = envstr("IDRENEW_PUBLIC_H5_URL", "http://127.0.0.1:8000/h5/")
+# Four-eyes: the final approval must come from a second person (审批员) after a reviewer's
+# recommendation; off, a reviewer with the approve permission decides alone.
+IDRENEW_REVIEW_FOUR_EYES = envbool("IDRENEW_REVIEW_FOUR_EYES", False)
+IDRENEW_REVIEW_CLAIM_MINUTES = envint("IDRENEW_REVIEW_CLAIM_MINUTES", 15)
+# Service level: a submitted case older than this many hours is shown as overdue.
+IDRENEW_REVIEW_SLA_HOURS = envint("IDRENEW_REVIEW_SLA_HOURS", 24)
+# Straight-through processing: approve without a person when every automatic check passed
+# with these margins (off by default).
+IDRENEW_STP_ENABLED = envbool("IDRENEW_STP_ENABLED", False)
+IDRENEW_STP_MIN_FACE_MARGIN = envfloat("IDRENEW_STP_MIN_FACE_MARGIN", 0.10)
+IDRENEW_STP_MIN_OCR_CONFIDENCE = envfloat("IDRENEW_STP_MIN_OCR_CONFIDENCE", 0.90)
+# Outbox dispatcher: attempts before an event becomes a dead letter, and the first backoff.
+IDRENEW_OUTBOX_MAX_ATTEMPTS = envint("IDRENEW_OUTBOX_MAX_ATTEMPTS", 8)
+IDRENEW_OUTBOX_BACKOFF_SECONDS = envint("IDRENEW_OUTBOX_BACKOFF_SECONDS", 30)
+IDRENEW_CFMMC_ADAPTER = envstr(
+    "IDRENEW_CFMMC_ADAPTER", "idrenew.outbox.cfmmc.DailyFileCfmmcAdapter"
+)
+IDRENEW_CFMMC_DIR = Path(envstr("IDRENEW_CFMMC_DIR", str(DATA_DIR / "cfmmc")))
+# Privacy: biometric data (face best frame, embedding, card portrait) is deleted this many
+# days after the decision; the decision, card images and signed PDFs are kept.
+IDRENEW_BIOMETRIC_RETENTION_DAYS = envint("IDRENEW_BIOMETRIC_RETENTION_DAYS", 30)
+# Expiry reminders: at most one SMS per customer per this many days.
+IDRENEW_REMINDER_PERIOD_DAYS = envint("IDRENEW_REMINDER_PERIOD_DAYS", 30)
 
 if PRODUCTION and IDRENEW_IGNORE_BUSINESS_HOURS:
     raise ImproperlyConfigured("IDRENEW_IGNORE_BUSINESS_HOURS is for demos; production refuses it")

@@ -7,23 +7,50 @@ from django.db import transaction
 
 DEMO_REVIEWER = ("reviewer", "idrenew-demo-2026")
 
+_CASE_VIEW = [
+    "cases.view_renewalcase",
+    "customers.view_customer",
+    "face.view_faceattempt",
+    "face.view_faceconsent",
+    "idcard.view_cardreading",
+    "idcard.view_cardupload",
+    "signing.view_agreementreading",
+    "signing.view_handsignature",
+    "signing.view_signeddocument",
+    "audit.view_auditevent",
+    "review.view_casereview",
+    "review.view_decision",
+    "outbox.view_outboxevent",
+    "verification.view_outboundsms",
+    "tradingcalendar.view_tradingdayoverride",
+    "tradingcalendar.view_calendaryear",
+]
+
+# Roles (Django groups): 审核员 reviews (claim, recommend or approve, reject, return);
+# 审批员 also gives the final approval (under four-eyes, after someone else's review) and may
+# see full ID numbers; 审计员 reads everything, exports evidence, decides nothing;
+# 管理员 runs the system (calendar, locks, dead letters), and decides nothing.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "审核员": [
-        "cases.view_renewalcase",
-        "customers.view_customer",
-        "face.view_faceattempt",
-        "face.view_faceconsent",
-        "idcard.view_cardreading",
-        "idcard.view_cardupload",
-        "signing.view_agreementreading",
-        "signing.view_handsignature",
-        "signing.view_signeddocument",
-        "audit.view_auditevent",
+        *_CASE_VIEW,
+        "review.review_case",
+        "review.view_dashboard",
         "verification.view_signinlock",
         "verification.change_signinlock",
-        "verification.view_outboundsms",
-        "tradingcalendar.view_tradingdayoverride",
-        "tradingcalendar.view_calendaryear",
+    ],
+    "审批员": [
+        *_CASE_VIEW,
+        "review.review_case",
+        "review.approve_case",
+        "review.view_dashboard",
+        "customers.unmask_id_number",
+    ],
+    "审计员": [
+        *_CASE_VIEW,
+        "review.export_evidence",
+        "review.view_dashboard",
+        "customers.unmask_id_number",
+        "core.view_taskrecord",
     ],
     "管理员": [
         "tradingcalendar.add_tradingdayoverride",
@@ -37,6 +64,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "verification.change_signinlock",
         "audit.view_auditevent",
         "core.view_taskrecord",
+        "outbox.view_outboxevent",
+        "outbox.retry_outboxevent",
+        "review.view_dashboard",
+        "reminders.view_expiryreminder",
     ],
 }
 
@@ -69,8 +100,16 @@ def staff_create(*, username: str, password: str, role: str) -> User:
     return user
 
 
+DEMO_STAFF: tuple[tuple[str, str], ...] = (
+    ("reviewer", "审核员"),
+    ("approver", "审批员"),
+    ("auditor", "审计员"),
+    ("operator", "管理员"),
+)
+
+
 def ensure_demo_staff() -> None:
-    username, password = DEMO_REVIEWER
-    staff_create(username=username, password=password, role="审核员")
-    admin = staff_create(username="operator", password=password, role="管理员")
-    admin.groups.add(ensure_roles()["审核员"])
+    """One demo account per role, all with the demo password."""
+    _, password = DEMO_REVIEWER
+    for username, role in DEMO_STAFF:
+        staff_create(username=username, password=password, role=role)

@@ -36,6 +36,7 @@ class Customer(models.Model):
         verbose_name = "客户"
         verbose_name_plural = "客户"
         ordering = ["fund_account"]
+        permissions = [("unmask_id_number", "可查看完整证件号码（每次查看均记录审计）")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(id_long_term=True, id_valid_to__isnull=True)

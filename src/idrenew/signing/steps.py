@@ -490,11 +490,19 @@ def document_pdf(*, case: RenewalCase, key: str, request: HttpRequest | None) ->
 
 def case_submit(*, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
     """提交 (step 9 → 10): the case is frozen and waits for review."""
+    from idrenew.review.services import review_on_submit
+
     case_require_state(case, [State.SIGNED])
-    return case_transition(
-        case_id=case.id,
-        target=State.SUBMITTED,
-        actor_type=ActorType.CUSTOMER,
-        actor_id=str(case.customer_id),
-        request=request,
-    )
+    with transaction.atomic():
+        submitted = case_transition(
+            case_id=case.id,
+            target=State.SUBMITTED,
+            actor_type=ActorType.CUSTOMER,
+            actor_id=str(case.customer_id),
+            request=request,
+        )
+        # The queue entry, the automatic checks and the 已受理 SMS (via the outbox), or,
+        # with straight-through processing on and every check passed, the approval.
+        review_on_submit(case=submitted, request=request)
+    submitted.refresh_from_db()
+    return submitted

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from idrenew.core.management.commands.serve import run_gunicorn
-from idrenew.core.staff import DEMO_REVIEWER, ensure_demo_staff
+from idrenew.core.staff import DEMO_REVIEWER, DEMO_STAFF, ensure_demo_staff
 
 
 class Command(BaseCommand):
@@ -32,8 +32,9 @@ class Command(BaseCommand):
         self.stdout.write(f"H5 客户端 (phone size 375×667): {base}/h5/")
         self.stdout.write(f"API 文档:                         {base}/api/docs")
         self.stdout.write(f"业务后台:                         {base}/admin/")
-        user, password = DEMO_REVIEWER
-        self.stdout.write(f"后台演示账号 (staff): {user} / {password}")
+        _, password = DEMO_REVIEWER
+        accounts = "，".join(f"{name}（{role}）" for name, role in DEMO_STAFF)
+        self.stdout.write(f"后台演示账号 (staff, password {password}): {accounts}")
         self.stdout.write("短信验证码会打印在本窗口 (SMS codes are printed in this console).")
         self.stdout.write(
             f"演示客户的新身份证照片 (renewed card photos for steps 4–6): {cards}/"

@@ -1,0 +1,403 @@
+"""Back-office decisions on submitted cases.
+
+Every decision runs in one transaction that locks the review record and the case, checks the
+case is still waiting and that the staff member holds the claim, moves the case, records the
+``Decision`` and writes the outbox events (counter update, CFMMC report, SMS). Two people
+deciding at once: the second finds the case decided and gets a coded refusal. The record is
+updated by the outbox's counter event, delivered right after the commit and retried until it
+succeeds, so a counter outage loses nothing and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from idrenew.audit.models import ActorType
+from idrenew.audit.services import audit_record
+from idrenew.cases.domain.states import LABELS, STATE_BEFORE_STEP, STEPS, State
+from idrenew.cases.models import RenewalCase
+from idrenew.cases.services import case_transition
+from idrenew.outbox.handlers import CFMMC_CHANGE, COUNTER_UPDATE, SMS_NOTIFY
+from idrenew.outbox.services import outbox_add
+from idrenew.review import errors, notices
+from idrenew.review.checks import case_checks, rule_set
+from idrenew.review.models import CaseReview, Decision, DecisionKind, RejectReason
+
+Staff = AbstractBaseUser | AnonymousUser
+# Steps staff may send a case back to (the customer redoes it and every step after it).
+RETURNABLE_STEPS = (3, 4, 6, 8)
+
+
+def _local(dt: datetime) -> str:
+    return timezone.localtime(dt).strftime("%H:%M")
+
+
+def _name(user: Any) -> str:
+    return str(getattr(user, "get_username", lambda: "")() or "")
+
+
+def _sms(case: RenewalCase, purpose: str, text: str, key: str) -> None:
+    outbox_add(
+        topic=SMS_NOTIFY,
+        dedupe_key=f"sms:{case.id}:{key}",
+        payload={"customer_id": case.customer_id, "purpose": purpose, "text": text},
+        case_id=case.id,
+        case_reference=case.reference,
+    )
+
+
+# --- submission --------------------------------------------------------------------------
+
+
+def review_on_submit(
+    *, case: RenewalCase, request: HttpRequest | None = None, now: datetime | None = None
+) -> CaseReview:
+    """Called in the submission's transaction: checks, the queue entry, the 已受理 SMS."""
+    now = now or timezone.now()
+    checks = case_checks(case)
+    review, _ = CaseReview.objects.select_for_update().get_or_create(case=case)
+    review.checks = checks
+    review.checks_passed = bool(checks["passed"])
+    review.submissions += 1
+    review.claimed_by = None
+    review.claimed_at = review.claim_expires_at = None
+    review.recommended_by = None
+    review.recommended_at = None
+    review.save()
+    _sms(case, "case_accepted", notices.accepted(case.reference), f"accepted:{review.submissions}")
+    if settings.IDRENEW_STP_ENABLED and review.checks_passed:
+        _approve(case=case, review=review, user=None, note="", request=request, now=now)
+    return review
+
+
+# --- the claim ---------------------------------------------------------------------------
+
+
+def review_claim(*, case_id: uuid.UUID, user: Any, now: datetime | None = None) -> CaseReview:
+    """Take a case for review (a lock with a timeout); taking one's own claim extends it."""
+    _require(user, "review.review_case", "领取审核")
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = CaseReview.objects.select_for_update().select_related("case").get(pk=case_id)
+        if review.case.state != State.SUBMITTED:
+            raise errors.already_decided(review.case.state_label)
+        held = review.claimed_by_id and review.claim_expires_at and review.claim_expires_at > now
+        if held and review.claimed_by_id != user.pk:
+            assert review.claim_expires_at is not None
+            raise errors.claimed_by_other(_name(review.claimed_by), _local(review.claim_expires_at))
+        review.claimed_by = user
+        review.claimed_at = now
+        review.claim_expires_at = now + timedelta(minutes=settings.IDRENEW_REVIEW_CLAIM_MINUTES)
+        review.save(update_fields=["claimed_by", "claimed_at", "claim_expires_at", "updated_at"])
+        audit_record(
+            action="review.claimed",
+            actor_type=ActorType.STAFF,
+            actor_id=str(user.pk),
+            customer_id=review.case.customer_id,
+            case_id=case_id,
+        )
+    return review
+
+
+def review_release(*, case_id: uuid.UUID, user: Any) -> None:
+    released = CaseReview.objects.filter(pk=case_id, claimed_by=user).update(
+        claimed_by=None, claimed_at=None, claim_expires_at=None
+    )
+    if released:
+        audit_record(
+            action="review.released",
+            actor_type=ActorType.STAFF,
+            actor_id=str(user.pk),
+            case_id=case_id,
+        )
+
+
+def _require(user: Any, perm: str, what: str) -> None:
+    if user is None or not user.has_perm(perm):
+        raise errors.no_permission(what)
+
+
+def _locked_for_decision(case_id: uuid.UUID, user: Any, now: datetime) -> CaseReview:
+    """The review row and case, locked; refuses unless waiting and claimed by ``user``."""
+    # Writing first takes SQLite's write lock at once, so racing decisions queue up there
+    # too (PostgreSQL's row locks below do the same).
+    CaseReview.objects.filter(pk=case_id).update(updated_at=now)
+    review = CaseReview.objects.select_for_update().select_related("case").get(pk=case_id)
+    case = RenewalCase.objects.select_for_update().get(pk=case_id)
+    review.case = case
+    if case.state != State.SUBMITTED:
+        raise errors.already_decided(LABELS[State(case.state)])
+    if user is not None:
+        holds = (
+            review.claimed_by_id == user.pk
+            and review.claim_expires_at is not None
+            and review.claim_expires_at > now
+        )
+        if not holds:
+            raise errors.not_claimed()
+    return review
+
+
+def _clear_claim(review: CaseReview) -> None:
+    review.claimed_by = None
+    review.claimed_at = review.claim_expires_at = None
+    review.save(update_fields=["claimed_by", "claimed_at", "claim_expires_at", "updated_at"])
+
+
+# --- decisions ---------------------------------------------------------------------------
+
+
+def review_approve(
+    *,
+    case_id: uuid.UUID,
+    user: Any,
+    note: str = "",
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """通过. With four-eyes on, a reviewer's approval is a recommendation; a second person
+    holding the approve permission makes it final."""
+    _require(user, "review.review_case", "审核")
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = _locked_for_decision(case_id, user, now)
+        case = review.case
+        if settings.IDRENEW_REVIEW_FOUR_EYES:
+            if review.recommended_by_id is None:
+                return _recommend(review=review, user=user, note=note, request=request, now=now)
+            if review.recommended_by_id == user.pk:
+                raise errors.same_person()
+            _require(user, "review.approve_case", "复核通过")
+        elif not user.has_perm("review.approve_case"):
+            raise errors.no_permission("最终通过")
+        return _approve(case=case, review=review, user=user, note=note, request=request, now=now)
+
+
+def _recommend(
+    *, review: CaseReview, user: Any, note: str, request: HttpRequest | None, now: datetime
+) -> Decision:
+    review.recommended_by = user
+    review.recommended_at = now
+    review.save(update_fields=["recommended_by", "recommended_at", "updated_at"])
+    _clear_claim(review)
+    decision = Decision.objects.create(
+        case=review.case, kind=DecisionKind.RECOMMEND, note=note, decided_by=user
+    )
+    audit_record(
+        action="review.recommended",
+        actor_type=ActorType.STAFF,
+        actor_id=str(user.pk),
+        customer_id=review.case.customer_id,
+        case_id=review.case_id,
+        request=request,
+        data={"decision": str(decision.id)},
+    )
+    return decision
+
+
+def _approve(
+    *,
+    case: RenewalCase,
+    review: CaseReview,
+    user: Any,
+    note: str,
+    request: HttpRequest | None,
+    now: datetime,
+) -> Decision:
+    from idrenew.signing.steps import case_data
+
+    automatic = user is None
+    decision = Decision.objects.create(
+        case=case,
+        kind=DecisionKind.AUTO_APPROVE if automatic else DecisionKind.APPROVE,
+        note=note,
+        decided_by=user,
+        rule_set=rule_set() if automatic else {},
+    )
+    case_transition(
+        case_id=case.id,
+        target=State.APPROVED,
+        actor_type=ActorType.SYSTEM if automatic else ActorType.STAFF,
+        actor_id="" if automatic else str(user.pk),
+        request=request,
+        data={"decision": str(decision.id), "automatic": automatic},
+        now=now,
+    )
+    _clear_claim(review)
+    data = case_data(case, today=now)
+    valid_to = data.new_valid_to.isoformat() if data.new_valid_to else None
+    evidence = f"case:{case.reference}"
+    outbox_add(
+        topic=COUNTER_UPDATE,
+        dedupe_key=f"counter:{case.id}",
+        payload={
+            "customer_id": case.customer_id,
+            "valid_from": data.new_valid_from.isoformat(),
+            "valid_to": valid_to,
+            "address": data.address,
+            "evidence_ref": evidence,
+        },
+        case_id=case.id,
+        case_reference=case.reference,
+    )
+    outbox_add(
+        topic=CFMMC_CHANGE,
+        dedupe_key=f"cfmmc:{case.id}",
+        payload={
+            "report_date": timezone.localdate(now).isoformat(),
+            "fund_account": data.fund_account,
+            "name": data.customer_name,
+            "id_type": case.customer.id_type,
+            "id_number": data.id_number,
+            "valid_from": data.new_valid_from.strftime("%Y%m%d"),
+            "valid_to": data.new_valid_to.strftime("%Y%m%d") if data.new_valid_to else "长期",
+            "address": data.address,
+            "case_reference": case.reference,
+        },
+        case_id=case.id,
+        case_reference=case.reference,
+    )
+    _sms(case, "case_approved", notices.approved(case.reference), "approved")
+    return decision
+
+
+def review_reject(
+    *,
+    case_id: uuid.UUID,
+    user: Any,
+    reasons: list[str],
+    note: str = "",
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """未通过: the case closes; the customer may start a new one."""
+    _require(user, "review.review_case", "审核")
+    reasons = _valid_reasons(reasons)
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = _locked_for_decision(case_id, user, now)
+        case = review.case
+        decision = Decision.objects.create(
+            case=case, kind=DecisionKind.REJECT, reasons=reasons, note=note, decided_by=user
+        )
+        case_transition(
+            case_id=case.id,
+            target=State.REJECTED,
+            actor_type=ActorType.STAFF,
+            actor_id=str(user.pk),
+            request=request,
+            data={"decision": str(decision.id), "reasons": reasons},
+            now=now,
+        )
+        _clear_claim(review)
+        text = notices.rejected(case.reference, decision.reason_labels)
+        _sms(case, "case_rejected", text, "rejected")
+    return decision
+
+
+def review_return(
+    *,
+    case_id: uuid.UUID,
+    user: Any,
+    steps: list[int],
+    reasons: list[str],
+    note: str = "",
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """需补充: the customer redoes the named steps (and those after them) and resubmits."""
+    _require(user, "review.review_case", "审核")
+    reasons = _valid_reasons(reasons)
+    chosen = sorted({int(s) for s in steps if int(s) in RETURNABLE_STEPS})
+    if not chosen:
+        raise errors.steps_required()
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = _locked_for_decision(case_id, user, now)
+        case = review.case
+        decision = Decision.objects.create(
+            case=case,
+            kind=DecisionKind.RETURN,
+            reasons=reasons,
+            steps=chosen,
+            note=note,
+            decided_by=user,
+        )
+        case_transition(
+            case_id=case.id,
+            target=State.RETURNED,
+            actor_type=ActorType.STAFF,
+            actor_id=str(user.pk),
+            request=request,
+            data={"decision": str(decision.id), "steps": chosen, "reasons": reasons},
+            now=now,
+        )
+        # The customer gets the case's full time limit again to make the correction.
+        RenewalCase.objects.filter(pk=case.id).update(
+            expires_at=now + timedelta(hours=settings.IDRENEW_CASE_TTL_HOURS)
+        )
+        _clear_claim(review)
+        _sms(
+            case,
+            "case_returned",
+            notices.returned(case.reference, chosen),
+            f"returned:{decision.id}",
+        )
+    return decision
+
+
+def _valid_reasons(reasons: list[str]) -> list[str]:
+    known = set(RejectReason.values)
+    chosen = [r for r in dict.fromkeys(reasons) if r in known]
+    if not chosen:
+        raise errors.reasons_required()
+    return chosen
+
+
+# --- the customer's side -----------------------------------------------------------------
+
+
+def case_outcome(case: RenewalCase) -> dict[str, Any]:
+    """What the H5 status page shows after submission: state, reasons, the step to redo."""
+    decision = (
+        Decision.objects.filter(case=case)
+        .exclude(kind=DecisionKind.RECOMMEND)
+        .order_by("-decided_at")
+        .first()
+    )
+    body: dict[str, Any] = {"reasons": [], "note": "", "redo_steps": [], "redo_step": None}
+    if decision is None or case.state not in {State.RETURNED, State.REJECTED, State.APPROVED}:
+        return body
+    body["reasons"] = decision.reason_labels
+    body["note"] = decision.note
+    body["decided_at"] = decision.decided_at
+    if case.state == State.RETURNED and decision.steps:
+        first = min(decision.steps)
+        body["redo_steps"] = [{"number": n, "title": STEPS[n - 1].title} for n in decision.steps]
+        body["redo_step"] = {"number": first, "key": STEPS[first - 1].key}
+    return body
+
+
+def case_redo(
+    *, case: RenewalCase, request: HttpRequest | None = None, now: datetime | None = None
+) -> RenewalCase:
+    """The customer starts the correction: the case goes back to the first returned step."""
+    outcome = case_outcome(case)
+    first = outcome["redo_step"]["number"] if outcome["redo_step"] else 3
+    return case_transition(
+        case_id=case.id,
+        target=STATE_BEFORE_STEP[first],
+        actor_type=ActorType.CUSTOMER,
+        actor_id=str(case.customer_id),
+        request=request,
+        data={"redo_step": first},
+        now=now,
+    )
