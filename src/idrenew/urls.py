@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("backoffice/", include("idrenew.signing.urls")),
+    path("backoffice/review/", include("idrenew.review.urls")),
     re_path(r"^h5/(?P<path>.*)$", h5_views.app, name="h5"),
 ]
