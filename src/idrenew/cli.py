@@ -30,6 +30,18 @@ USAGE = """usage: idrenew COMMAND [options]
                        check a signed PDF's signatures (intact, trusted, timestamp, revoked)
   pdf sample --out FILE
                        render and sign the application form for a generated demo case
+  outbox dispatch [--loop SECONDS] | outbox status
+                       deliver due outbox events (counter update, CFMMC report, SMS) with
+                       retries and backoff; dead letters are listed in the back office
+  cfmmc export [--date YYYY-MM-DD] --out FILE
+                       a day's CFMMC customer-data-change batch as CSV (built-in file adapter)
+  stp-report           share of submitted cases the straight-through rule would approve
+  remind-expiring --days 30 [--dry-run]
+                       SMS each customer whose ID expires within the window (once per period)
+  purge-biometrics [--dry-run]
+                       delete face frames, embeddings and card portraits N days after decision
+  evidence-export REFERENCE --out FILE
+                       a case's evidence bundle (JSON, images, PDFs, audit trail, hashes)
 
 Any other Django management command works too (e.g. idrenew check --deploy).
 """

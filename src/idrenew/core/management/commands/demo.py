@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import atexit
+import subprocess
+import sys
 from io import StringIO
 from typing import Any
 
@@ -44,4 +47,11 @@ class Command(BaseCommand):
             self.stdout.write("演示模式：已忽略业务办理时间限制 (business hours ignored).")
         if options["no_serve"]:
             return
+        # Outbox events that failed after a decision (counter, CFMMC, SMS) are retried by a
+        # dispatcher beside the web server, as a deployment runs `idrenew outbox dispatch`.
+        dispatcher = subprocess.Popen(
+            [sys.executable, "-m", "idrenew.cli", "outbox", "dispatch", "--loop", "30"],
+            stdout=subprocess.DEVNULL,
+        )
+        atexit.register(dispatcher.terminate)
         run_gunicorn(f"127.0.0.1:{options['port']}", workers=1, threads=8)
