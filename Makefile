@@ -36,6 +36,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/face.py
 	$(BIN)/python bench/ocr.py
 	$(BIN)/python bench/sign.py
+	$(BIN)/python bench/stp.py
+	$(BIN)/python bench/backoffice.py
+	$(BIN)/python bench/remind.py
 
 frontend:
 	cd frontend && npm ci --no-audit --no-fund && npm run build

@@ -145,3 +145,15 @@ def test_counter_outage_is_retried_without_loss_or_duplicates(
     assert outbox_dispatch(now=now + timedelta(hours=2)).delivered == 0  # nothing repeats
     assert OutboxEvent.objects.filter(topic="counter.id_update").count() == 1
     assert Decision.objects.filter(case=submitted).count() == 1
+
+
+def test_each_decision_keeps_the_record_as_it_was(
+    submitted: RenewalCase, approver: User, alice: Any
+) -> None:
+    services.review_claim(case_id=submitted.id, user=approver)
+    decision = services.review_approve(case_id=submitted.id, user=approver)
+    deliver()
+    before = Decision.objects.get(pk=decision.pk).record_snapshot
+    assert before["id_valid_from"] == alice.id_valid_from.isoformat()
+    assert before["address"] == alice.address
+    assert Customer.objects.get(pk=alice.pk).address != alice.address  # the update applied

@@ -44,6 +44,14 @@ class Customer(models.Model):
                 name="customer_validity_end_or_long_term",
             )
         ]
+        indexes = [
+            # Expiry reminders and the dashboard look customers up by the end of validity.
+            models.Index(
+                fields=["id_valid_to"],
+                condition=models.Q(id_long_term=False),
+                name="customer_valid_to",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.fund_account} {self.name[:1]}*"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 
 from idrenew.cases.models import RenewalCase
+from idrenew.lib.fields import EncryptedTextField
 
 
 class DecisionKind(models.TextChoices):
@@ -93,6 +96,9 @@ class Decision(models.Model):
         verbose_name="办理人",
     )
     rule_set = models.JSONField("自动审核规则", default=dict, blank=True)
+    # The record on file when the decision was taken (validity, address): what the approval
+    # changed, kept for the auditor. Encrypted (the address is personal data).
+    record_before = EncryptedTextField(blank=True)
     decided_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     class Meta:
@@ -102,6 +108,10 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.case_id}"
+
+    @property
+    def record_snapshot(self) -> dict[str, Any]:
+        return dict(json.loads(self.record_before)) if self.record_before else {}
 
     @property
     def reason_labels(self) -> list[str]:

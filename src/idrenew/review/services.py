@@ -10,6 +10,7 @@ succeeds, so a counter outage loses nothing and repeats nothing.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +43,21 @@ def _local(dt: datetime) -> str:
 
 def _name(user: Any) -> str:
     return str(getattr(user, "get_username", lambda: "")() or "")
+
+
+def _record_snapshot(case: RenewalCase) -> str:
+    c = case.customer
+    return json.dumps(
+        {
+            "id_valid_from": c.id_valid_from.isoformat(),
+            "id_valid_to": c.id_valid_to.isoformat() if c.id_valid_to else None,
+            "id_long_term": c.id_long_term,
+            "address": c.address,
+            "status": c.status,
+            "taken_at": timezone.now().isoformat(),
+        },
+        ensure_ascii=False,
+    )
 
 
 def _sms(case: RenewalCase, purpose: str, text: str, key: str) -> None:
@@ -189,7 +205,11 @@ def _recommend(
     review.save(update_fields=["recommended_by", "recommended_at", "updated_at"])
     _clear_claim(review)
     decision = Decision.objects.create(
-        case=review.case, kind=DecisionKind.RECOMMEND, note=note, decided_by=user
+        record_before=_record_snapshot(review.case),
+        case=review.case,
+        kind=DecisionKind.RECOMMEND,
+        note=note,
+        decided_by=user,
     )
     audit_record(
         action="review.recommended",
@@ -216,6 +236,7 @@ def _approve(
 
     automatic = user is None
     decision = Decision.objects.create(
+        record_before=_record_snapshot(case),
         case=case,
         kind=DecisionKind.AUTO_APPROVE if automatic else DecisionKind.APPROVE,
         note=note,
@@ -286,7 +307,12 @@ def review_reject(
         review = _locked_for_decision(case_id, user, now)
         case = review.case
         decision = Decision.objects.create(
-            case=case, kind=DecisionKind.REJECT, reasons=reasons, note=note, decided_by=user
+            record_before=_record_snapshot(case),
+            case=case,
+            kind=DecisionKind.REJECT,
+            reasons=reasons,
+            note=note,
+            decided_by=user,
         )
         case_transition(
             case_id=case.id,
@@ -324,6 +350,7 @@ def review_return(
         review = _locked_for_decision(case_id, user, now)
         case = review.case
         decision = Decision.objects.create(
+            record_before=_record_snapshot(case),
             case=case,
             kind=DecisionKind.RETURN,
             reasons=reasons,

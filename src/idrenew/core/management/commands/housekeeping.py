@@ -9,11 +9,12 @@ from django.utils import timezone
 from idrenew.cases.services import case_expire_stale
 from idrenew.core.models import IdempotencyRecord
 from idrenew.core.ratelimit import purge_expired
+from idrenew.review.retention import purge_biometrics
 from idrenew.verification.models import BearerToken, Captcha, SmsChallenge
 
 
 class Command(BaseCommand):
-    help = "Expire stale cases and delete short-lived rows (captchas, codes, tokens, keys)."
+    help = "Expire stale cases, delete short-lived rows and biometrics past retention."
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
@@ -28,6 +29,7 @@ class Command(BaseCommand):
                 created_at__lt=now - timedelta(days=2)
             ).delete()[0],
             "rate counters": purge_expired(),
+            "biometrics (cases)": purge_biometrics(now=now).cases,
         }
         summary = ", ".join(f"{k} {v}" for k, v in counts.items())
         self.stdout.write(f"已关闭超时申请 {expired} 笔；已清理：{summary}")
