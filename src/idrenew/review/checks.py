@@ -112,6 +112,14 @@ def _ocr_confidence(reading: CardReading | None, need: float) -> Check:
     )
 
 
+def _same(key: str, edited: Any, read: Any) -> bool:
+    """Equal once dates are in one format (the card prints 2026.11.21, the form sends ISO)."""
+    a, b = str(edited or ""), str(read or "")
+    if key in ("valid_from", "valid_to"):
+        a, b = a.replace(".", "-"), b.replace(".", "-")
+    return a == b
+
+
 def edited_fields(reading: CardReading | None) -> list[str]:
     """The fields the customer changed from what was read (long-term counts as valid_to)."""
     if reading is None:
@@ -119,7 +127,9 @@ def edited_fields(reading: CardReading | None) -> list[str]:
     ocr, edits = reading.ocr, reading.edits
     changed = []
     for key in EDITABLE:
-        if key in edits and str(edits.get(key) or "") != str(ocr.get(key) or ""):
+        if key in edits and _same(key, edits.get(key), ocr.get(key)):
+            continue
+        if key in edits:
             if key == "valid_to" and edits.get(key) in (None, "") and ocr.get(key) == "长期":
                 continue
             changed.append(key)
