@@ -11,7 +11,6 @@ from idrenew.cases.models import RenewalCase
 from idrenew.lib.files import read_encrypted
 from idrenew.signing import services
 from idrenew.signing.models import HandSignature, SignedDocument
-from tests.e2e.test_face import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -57,17 +56,8 @@ def draw_signature(page: Any) -> None:
         page.mouse.up()
 
 
-def test_read_sign_and_submit(phone: Any, shoot: Any, settings: Any, transactional_db: Any) -> None:
-    from django.utils import timezone
-
-    from idrenew.customers.demo import seed_demo_customers
-
-    settings.IDRENEW_SIGNING_MIN_READ_SECONDS = 2
-    customer = {c.fund_account: c for _, c in seed_demo_customers(today=timezone.localdate())}[
-        "80010003"
-    ]
-    sign_in(phone, customer)
-    to_step_7(customer)
+def read_sign_and_submit(phone: Any, shoot: Any, customer: Any) -> RenewalCase:
+    """Steps 7–10 in the browser, from the agreements list to the status page."""
     phone.goto("/h5/agreements")
     phone.get_by_test_id("agreements-list").wait_for()
     shoot(phone, "40-agreements")
@@ -118,3 +108,4 @@ def test_read_sign_and_submit(phone: Any, shoot: Any, settings: Any, transaction
     for doc in docs:
         report = services.pdf_verify(read_encrypted(doc.pdf_name))
         assert report.valid and len(report.signatures) == 2, report.as_json()
+    return case

@@ -1,0 +1,92 @@
+"""The whole journey in real browsers: the customer on a phone (sign-in, steps 7–10; steps
+3–6 have their own browser tests), then the back office at a desk — an approver finds the
+case in the queue, claims it, checks the case page and approves — and the customer's status
+page says 已通过 while the record, the CFMMC batch and the SMS show the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from idrenew.cases.models import RenewalCase
+from idrenew.core.staff import staff_create
+from idrenew.customers.models import Customer
+from idrenew.outbox.models import OutboxEvent
+from idrenew.verification.models import OutboundSms
+from tests.e2e.test_face import sign_in
+from tests.e2e.test_signing import read_sign_and_submit, to_step_7
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DESK = {"width": 1366, "height": 900}
+PASSWORD = "Staff-Pass-2026!"
+
+
+@pytest.fixture
+def desk(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(
+        viewport=DESK, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server.url
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+def staff_sign_in(page: Any, username: str) -> None:
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def test_sign_in_to_approval_in_the_browser(
+    phone: Any, desk: Any, shoot: Any, settings: Any, tmp_path: Any, transactional_db: Any
+) -> None:
+    from django.utils import timezone
+
+    from idrenew.customers.demo import seed_demo_customers
+
+    settings.IDRENEW_SIGNING_MIN_READ_SECONDS = 2
+    settings.IDRENEW_CFMMC_DIR = tmp_path
+    customer = {c.fund_account: c for _, c in seed_demo_customers(today=timezone.localdate())}[
+        "80010003"
+    ]
+    sign_in(phone, customer)
+    to_step_7(customer)
+    case = read_sign_and_submit(phone, shoot, customer)
+    assert OutboundSms.objects.filter(purpose="case_accepted", customer=customer).count() == 1
+
+    staff_create(username="approver1", password=PASSWORD, role="审批员")
+    staff_sign_in(desk, "approver1")
+    desk.get_by_text("审核队列").first.click()
+    desk.get_by_text(case.reference).first.wait_for()
+    shoot(desk, "50-backoffice-queue")
+    assert customer.id_number not in desk.content()
+    desk.get_by_text(case.reference).first.click()
+    desk.get_by_test_id("case-summary").wait_for()
+    desk.get_by_test_id("claim").first.click()
+    desk.get_by_test_id("approve").wait_for()
+    desk.get_by_test_id("documents").scroll_into_view_if_needed()
+    shoot(desk, "51-backoffice-case")
+    html = desk.content()
+    assert customer.id_number_masked in html
+    desk.get_by_test_id("approve").click()
+    desk.get_by_test_id("case-state").filter(has_text="已通过").wait_for()
+    shoot(desk, "52-backoffice-approved")
+
+    case = RenewalCase.objects.get(pk=case.pk)
+    assert case.state == "approved"
+    updated = Customer.objects.get(pk=customer.pk)
+    assert updated.id_valid_from > customer.id_valid_from
+    events = OutboxEvent.objects.filter(case_id=case.pk)
+    assert {e.topic for e in events} >= {"counter.id_update", "cfmmc.customer_change"}
+    assert all(e.status == "delivered" for e in events)
+    assert OutboundSms.objects.filter(purpose="case_approved", customer=customer).count() == 1
+
+    phone.goto("/h5/status")
+    phone.get_by_text("已通过").first.wait_for()
+    shoot(phone, "53-status-approved")
