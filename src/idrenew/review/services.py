@@ -290,6 +290,43 @@ def _approve(
     return decision
 
 
+def _close_with_reasons(
+    *,
+    case_id: uuid.UUID,
+    user: Any,
+    kind: DecisionKind,
+    target: State,
+    reasons: list[str],
+    steps: list[int],
+    note: str,
+    request: HttpRequest | None,
+    now: datetime,
+) -> tuple[RenewalCase, Decision]:
+    """驳回 or 退回: lock, record the decision with its reasons, move the case, free the claim."""
+    review = _locked_for_decision(case_id, user, now)
+    case = review.case
+    decision = Decision.objects.create(
+        record_before=_record_snapshot(case),
+        case=case,
+        kind=kind,
+        reasons=reasons,
+        steps=steps,
+        note=note,
+        decided_by=user,
+    )
+    case_transition(
+        case_id=case.id,
+        target=target,
+        actor_type=ActorType.STAFF,
+        actor_id=str(user.pk),
+        request=request,
+        data={"decision": str(decision.id), "reasons": reasons, "steps": steps},
+        now=now,
+    )
+    _clear_claim(review)
+    return case, decision
+
+
 def review_reject(
     *,
     case_id: uuid.UUID,
@@ -302,28 +339,18 @@ def review_reject(
     """未通过: the case closes; the customer may start a new one."""
     _require(user, "review.review_case", "审核")
     reasons = _valid_reasons(reasons)
-    now = now or timezone.now()
     with transaction.atomic():
-        review = _locked_for_decision(case_id, user, now)
-        case = review.case
-        decision = Decision.objects.create(
-            record_before=_record_snapshot(case),
-            case=case,
+        case, decision = _close_with_reasons(
+            case_id=case_id,
+            user=user,
             kind=DecisionKind.REJECT,
-            reasons=reasons,
-            note=note,
-            decided_by=user,
-        )
-        case_transition(
-            case_id=case.id,
             target=State.REJECTED,
-            actor_type=ActorType.STAFF,
-            actor_id=str(user.pk),
+            reasons=reasons,
+            steps=[],
+            note=note,
             request=request,
-            data={"decision": str(decision.id), "reasons": reasons},
-            now=now,
+            now=now or timezone.now(),
         )
-        _clear_claim(review)
         text = notices.rejected(case.reference, decision.reason_labels)
         _sms(case, "case_rejected", text, "rejected")
     return decision
@@ -347,37 +374,23 @@ def review_return(
         raise errors.steps_required()
     now = now or timezone.now()
     with transaction.atomic():
-        review = _locked_for_decision(case_id, user, now)
-        case = review.case
-        decision = Decision.objects.create(
-            record_before=_record_snapshot(case),
-            case=case,
+        case, decision = _close_with_reasons(
+            case_id=case_id,
+            user=user,
             kind=DecisionKind.RETURN,
+            target=State.RETURNED,
             reasons=reasons,
             steps=chosen,
             note=note,
-            decided_by=user,
-        )
-        case_transition(
-            case_id=case.id,
-            target=State.RETURNED,
-            actor_type=ActorType.STAFF,
-            actor_id=str(user.pk),
             request=request,
-            data={"decision": str(decision.id), "steps": chosen, "reasons": reasons},
             now=now,
         )
         # The customer gets the case's full time limit again to make the correction.
         RenewalCase.objects.filter(pk=case.id).update(
             expires_at=now + timedelta(hours=settings.IDRENEW_CASE_TTL_HOURS)
         )
-        _clear_claim(review)
-        _sms(
-            case,
-            "case_returned",
-            notices.returned(case.reference, chosen),
-            f"returned:{decision.id}",
-        )
+        text = notices.returned(case.reference, chosen)
+        _sms(case, "case_returned", text, f"returned:{decision.id}")
     return decision
 
 
