@@ -59,3 +59,58 @@ export async function cancelCurrentCase(idempotencyKey: string, options?: Reques
   )
   return data
 }
+
+/** A step the back office asked the customer to do again (需补充). */
+export interface RedoStep {
+  number: number
+  title: string
+}
+
+/** The back office's decision as the customer reads it (docs/api.md, `GET /api/cases/latest`). */
+export interface CaseOutcome {
+  /** Reason labels in Chinese, e.g. 身份证照片不清晰或不完整. */
+  reasons: string[]
+  note: string
+  /** 需补充: the steps to do again, in order. */
+  redo_steps: RedoStep[]
+  /** 需补充: the first of them, where 去补充 leads. */
+  redo_step: { number: number; key: string } | null
+  decided_at?: string | null
+  /** 未通过: true when a new application may be made online; false: 营业部办理. */
+  can_reapply: boolean
+}
+
+/** The customer's most recent case in any state, with the decision once there is one. */
+export interface CaseStatusOut extends CaseOut {
+  closed_at?: string | null
+  outcome: CaseOutcome | null
+}
+
+/** States in which the case is still the customer's open case (`GET /api/cases/current`). */
+export const ACTIVE_STATES: ReadonlySet<CaseState> = new Set<CaseState>([
+  'started',
+  'face_passed',
+  'idcard_read',
+  'identity_confirmed',
+  'update_confirmed',
+  'agreements_read',
+  'signed',
+  'submitted',
+  'returned',
+])
+
+/** The most recent case, any state (the status page after a decision); 404 NO_CASE without one. */
+export async function getLatestCase(options?: RequestOptions): Promise<CaseStatusOut> {
+  const { data } = await request.get<CaseStatusOut>('/cases/latest', options)
+  return data
+}
+
+/** 去补充: a returned case goes back to the first step to redo; 409 CASE_NOT_RETURNED otherwise. */
+export async function redoCase(idempotencyKey: string, options?: RequestOptions): Promise<CaseOut> {
+  const { data } = await request.post<CaseOut>(
+    '/cases/current/redo',
+    {},
+    { ...options, headers: idempotencyHeaders(idempotencyKey) },
+  )
+  return data
+}

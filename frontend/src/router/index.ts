@@ -33,7 +33,8 @@ export const guard: NavigationGuardWithThis<undefined> = async (to) => {
   const step = to.meta.step
   if (step === undefined || step < FIRST_CASE_STEP) return true
   const current = useCaseStore().current
-  if (!current) return { name: 'resume', replace: true }
+  // The status page also shows a case that is no longer open (已通过 / 未通过): it loads it.
+  if (!current) return to.name === 'status' ? true : { name: 'resume', replace: true }
   if (step > current.current_step) return { path: stepPath(current.current_step), replace: true }
   return true
 }

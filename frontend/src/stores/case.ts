@@ -1,14 +1,28 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { cancelCurrentCase, type CaseOut, type CaseState, createCase, getCurrentCase, isCaseOut } from '@/api/cases'
+import {
+  ACTIVE_STATES,
+  cancelCurrentCase,
+  type CaseOut,
+  type CaseState,
+  type CaseStatusOut,
+  createCase,
+  getCurrentCase,
+  getLatestCase,
+  isCaseOut,
+  redoCase,
+} from '@/api/cases'
 import { useIdempotencyKey } from '@/composables/use-idempotency-key'
 import { isApiError } from '@/utils/api-error'
 
-/** The customer's open renewal case (one at most). */
+/** The customer's open renewal case (one at most), and the latest one with its decision. */
 export const useCaseStore = defineStore('case', () => {
   const current = ref<CaseOut | null>(null)
+  /** The most recent case in any state (`GET /api/cases/latest`), for the status page. */
+  const latest = ref<CaseStatusOut | null>(null)
   const startKey = useIdempotencyKey()
   const cancelKey = useIdempotencyKey()
+  const redoKey = useIdempotencyKey()
 
   function setCurrent(value: CaseOut | null): void {
     current.value = value
@@ -50,6 +64,25 @@ export const useCaseStore = defineStore('case', () => {
   }
 
   /**
+   * `GET /api/cases/latest`: the case and the back office's decision. A decided case is no
+   * longer the open one, so `current` follows: the case while it is open, else none.
+   */
+  async function loadLatest(): Promise<CaseStatusOut> {
+    const fresh = await getLatestCase({ silent: true })
+    latest.value = fresh
+    current.value = ACTIVE_STATES.has(fresh.state) ? fresh : null
+    return fresh
+  }
+
+  /** 去补充: `POST /api/cases/current/redo`; the case is back at the first step to redo. */
+  async function redo(): Promise<CaseOut> {
+    const moved = await redoKey.run({}, (key) => redoCase(key))
+    current.value = moved
+    latest.value = null
+    return moved
+  }
+
+  /**
    * After a step's result moved the case on (e.g. face passed → step 4): reload the case so
    * the guard lets the customer through; if the reload fails, take the step from the result.
    */
@@ -64,5 +97,5 @@ export const useCaseStore = defineStore('case', () => {
     }
   }
 
-  return { current, setCurrent, start, restart, refresh, advance }
+  return { current, latest, setCurrent, start, restart, refresh, loadLatest, redo, advance }
 })

@@ -103,7 +103,15 @@ export const useSigningStore = defineStore('signing', () => {
     return applyCase(await submitKey.run({}, (key) => submitCase(key)))
   }
 
+  /** The case went back to an earlier step (需补充): what was loaded and signed is out of date. */
+  function forget(): void {
+    agreements.value = []
+    allRead.value = false
+    signed.value = null
+  }
+
   return {
+    forget,
     agreements,
     allRead,
     minReadSeconds,

@@ -60,6 +60,8 @@ export type ApiErrorCode =
   | 'SIGNATURE_EMPTY'
   | 'SIGNATURE_TOO_SMALL'
   | 'SIGNATURE_INVALID'
+  | 'NO_CASE'
+  | 'CASE_NOT_RETURNED'
   // Client-side: no answer at all, or an answer that is not the API's error shape.
   | 'NETWORK_ERROR'
   | 'TIMEOUT'

@@ -189,6 +189,16 @@ def agreement_event(
         case=case, agreement=key, version=version, defaults={"content_hash": shown.content_hash}
     )
     changed = []
+    if reading.content_hash != shown.content_hash and (
+        reading.read_at is None or not _still_valid(reading, case, shown)
+    ):
+        # The text changed since this reading began (e.g. an address corrected after staff
+        # returned the case): it is a new reading, timed and scrolled from the start again.
+        # The earlier one stays in the audit trail and in the PDFs signed after it.
+        reading.opened_at = reading.scrolled_to_end_at = reading.read_at = None
+        reading.seconds = 0
+        reading.content_hash = shown.content_hash
+        changed += ["opened_at", "scrolled_to_end_at", "read_at", "seconds", "content_hash"]
     if event == "opened" and reading.opened_at is None:
         reading.opened_at = now
         changed.append("opened_at")
@@ -196,7 +206,7 @@ def agreement_event(
         reading.scrolled_to_end_at = now
         changed.append("scrolled_to_end_at")
     if changed:
-        reading.save(update_fields=changed)
+        reading.save(update_fields=list(dict.fromkeys(changed)))
     audit_customer(
         action=f"agreement.{event}",
         customer_id=case.customer_id,

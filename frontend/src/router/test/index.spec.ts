@@ -64,6 +64,11 @@ describe('router guard', () => {
     expect(await landOn('/face')).toBe('/resume')
   })
 
+  it('should open the status page without an open case (a decided case is shown there)', async () => {
+    signedInAtStep(null)
+    expect(await landOn('/status')).toBe('/status')
+  })
+
   it('should ask the server for the session once, then use the store', async () => {
     signedInAtStep(3)
     const { router } = createHarness()

@@ -13,6 +13,7 @@ vi.mock('@/api/cases', async (importOriginal) => ({
   createCase: vi.fn(),
   cancelCurrentCase: vi.fn(),
   getCurrentCase: vi.fn(),
+  getLatestCase: vi.fn(),
 }))
 
 const OPEN_CASE = makeCase({
@@ -88,6 +89,36 @@ describe('resume screen', () => {
     expect(casesApi.createCase).not.toHaveBeenCalled()
     expect(router.currentRoute.value.path).toBe('/resume')
     expect(wrapper.get('[data-testid="resume-reference"]').text()).toContain('ZJ202611250007')
+  })
+
+  it('should offer the correction of a returned case (需补充) on the status page', async () => {
+    withSession(makeCase({ state: 'returned', state_label: '需补充材料', current_step: 10, step_key: 'status' }))
+    vi.mocked(casesApi.getLatestCase).mockResolvedValue({
+      ...makeCase({ state: 'returned', state_label: '需补充材料', current_step: 10, step_key: 'status' }),
+      outcome: {
+        reasons: ['签名不清晰或不规范'],
+        note: '',
+        redo_steps: [{ number: 8, title: '签署协议' }],
+        redo_step: { number: 8, key: 'sign' },
+        can_reapply: false,
+      },
+    })
+    const { wrapper, router } = await mountAt(ResumePage, '/resume')
+    expect(wrapper.get('[data-testid="resume-heading"]').text()).toBe('您的证件更新申请需补充材料')
+    expect(wrapper.text()).toContain('需补充材料')
+    expect(wrapper.get('[data-testid="resume-restart"]').text()).toBe('放弃并重新开始')
+    const go = wrapper.get('[data-testid="resume-continue"]')
+    expect(go.text()).toBe('查看并补充')
+    await go.trigger('click')
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/status'))
+  })
+
+  it('should only follow a submitted case (it can no longer be given up)', async () => {
+    withSession(makeCase({ state: 'submitted', state_label: '已提交，等待办理', current_step: 10, step_key: 'status' }))
+    const { wrapper } = await mountAt(ResumePage, '/resume')
+    expect(wrapper.get('[data-testid="resume-heading"]').text()).toBe('您有一笔证件更新申请正在办理中')
+    expect(wrapper.get('[data-testid="resume-continue"]').text()).toBe('查看办理进度')
+    expect(wrapper.find('[data-testid="resume-restart"]').exists()).toBe(false)
   })
 
   it('should offer to start when there is no open case', async () => {
