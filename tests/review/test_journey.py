@@ -231,6 +231,11 @@ def test_return_of_the_card_photos_then_approval(
 
     moved = redo(api)
     assert moved["state"] == "face_passed" and moved["step_key"] == "idcard"
+    # The photos the reviewer found unclear no longer count: 确定 needs new ones.
+    assert api.get(f"{CASES}/idcard").json() == {"front": None, "back": None, "ready": False}
+    refused = confirm(api)
+    assert refused.status_code == 409 and refused.json()["code"] == "IDCARD_NOT_READY"
+    assert set(CardUpload.objects.values_list("status", flat=True)) == {"superseded"}
     # Step 4 again: new photos (stored as the pipeline returns them), then 确定.
     store_reading(alice)
     assert CardUpload.objects.filter(case=submitted).count() == 4

@@ -82,3 +82,30 @@ def test_on_a_customer_edit_sends_the_case_to_a_person(
     assert "已提交申请 1 笔，规则可自动通过 0 笔（0.0%）" in out.getvalue()
     assert "NO_EDITS" in out.getvalue()
 
+
+def test_after_signing_again_only_the_newest_documents_count(submitted: RenewalCase) -> None:
+    from datetime import timedelta
+
+    from idrenew.review.checks import case_checks
+    from idrenew.signing.models import HandSignature, SignedDocument
+
+    def documents_check() -> dict[str, Any]:
+        return {c["code"]: c for c in case_checks(submitted)["checks"]}["SIGNED_DOCUMENTS"]
+
+    assert documents_check()["value"] == "2/2 份完整"
+    # A second signing (after a return of step 8): a new signature and two new documents.
+    old = list(SignedDocument.objects.all())
+    old_ids = [d.pk for d in old]
+    signature = HandSignature.objects.get()
+    signature.pk = None
+    signature.save()
+    for doc in old:
+        doc.pk = None
+        doc.signature = signature
+        doc.save()
+        SignedDocument.objects.filter(pk=doc.pk).update(
+            signed_at=doc.signed_at + timedelta(minutes=5)
+        )
+    # The first pass's files no longer matter, even broken.
+    SignedDocument.objects.filter(pk__in=old_ids).update(pdf_sha256="0" * 64)
+    assert documents_check() == {**documents_check(), "ok": True, "value": "2/2 份完整"}

@@ -29,6 +29,8 @@ class CardUpload(models.Model):
         ACCEPTED = "accepted", "已通过"
         REJECTED = "rejected", "需重拍"
         FAILED = "failed", "识别失败"
+        # Staff returned the case for new photos (step 4): kept as evidence, no longer counts.
+        SUPERSEDED = "superseded", "已退回重拍"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(RenewalCase, on_delete=models.CASCADE, related_name="card_uploads")

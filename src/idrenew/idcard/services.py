@@ -230,7 +230,7 @@ def idcard_side_summary(upload: CardUpload) -> dict[str, Any]:
 def idcard_latest(case: RenewalCase, side: str) -> CardUpload | None:
     return (
         CardUpload.objects.filter(case=case, side=side)
-        .exclude(status=CardUpload.Status.PENDING)
+        .exclude(status__in=[CardUpload.Status.PENDING, CardUpload.Status.SUPERSEDED])
         .order_by("-created_at")
         .first()
     )

@@ -144,7 +144,13 @@ def _no_edits(reading: CardReading | None) -> Check:
 
 
 def _documents(case: RenewalCase) -> Check:
-    docs = list(SignedDocument.objects.filter(case=case))
+    latest = SignedDocument.objects.filter(case=case).order_by("-signed_at").first()
+    # After a redo of step 8 only the newest signature's documents count.
+    docs = (
+        list(SignedDocument.objects.filter(case=case, signature_id=latest.signature_id))
+        if latest
+        else []
+    )
     intact = 0
     for doc in docs:
         try:

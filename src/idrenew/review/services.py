@@ -430,14 +430,23 @@ def case_redo(
     *, case: RenewalCase, request: HttpRequest | None = None, now: datetime | None = None
 ) -> RenewalCase:
     """The customer starts the correction: the case goes back to the first returned step."""
+    from idrenew.idcard.models import CardUpload
+
     outcome = case_outcome(case)
     first = outcome["redo_step"]["number"] if outcome["redo_step"] else 3
-    return case_transition(
-        case_id=case.id,
-        target=STATE_BEFORE_STEP[first],
-        actor_type=ActorType.CUSTOMER,
-        actor_id=str(case.customer_id),
-        request=request,
-        data={"redo_step": first},
-        now=now,
-    )
+    with transaction.atomic():
+        moved = case_transition(
+            case_id=case.id,
+            target=STATE_BEFORE_STEP[first],
+            actor_type=ActorType.CUSTOMER,
+            actor_id=str(case.customer_id),
+            request=request,
+            data={"redo_step": first},
+            now=now,
+        )
+        if 4 in {s["number"] for s in outcome["redo_steps"]}:
+            # New photos were asked for: the earlier ones stay as evidence, no longer count.
+            CardUpload.objects.filter(case=case).exclude(status=CardUpload.Status.PENDING).update(
+                status=CardUpload.Status.SUPERSEDED
+            )
+    return moved
