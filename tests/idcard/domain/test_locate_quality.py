@@ -1,5 +1,5 @@
-"""The card locator on hard backgrounds, the glare check against even overexposure, and the
-division-name snap (``locate``, ``quality``, ``divisions``)."""
+"""The card locator on hard backgrounds and the glare check against even overexposure
+(``locate``, ``quality``); the division-name snap is in ``test_divisions``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from idrenew.idcard.domain import divisions, quality
+from idrenew.idcard.domain import quality
 from idrenew.idcard.domain.locate import CARD_H, CARD_W, locate
 from idrenew.idcard.domain.synth.card import card_mask, render_back, render_front
 from idrenew.idcard.domain.synth.identity import make_identity
@@ -92,27 +92,3 @@ def test_highlight_over_text_is_glare(side: str) -> None:
     spot = cv2.cvtColor(glare(rgb, centre, 0.2 * CARD_W, 2.0), cv2.COLOR_RGB2BGR)
     m = quality.measure(spot, side)
     assert "IDCARD_GLARE" in quality.warnings_for(m)
-
-
-def test_issuer_one_character_off_is_snapped() -> None:
-    assert divisions.snap_issuer("宁波市公安局勤州分局") == "宁波市公安局鄞州分局"  # 鄞 → 勤
-    assert divisions.snap_issuer("宁波市公安局州分局") == "宁波市公安局鄞州分局"  # 鄞 dropped
-    assert divisions.snap_issuer("宁波市公安局鄞州分局") == "宁波市公安局鄞州分局"
-    assert divisions.snap_issuer("某某市公安局某某分局") == "某某市公安局某某分局"  # far: as read
-
-
-def test_address_snapped_to_the_division_of_the_number() -> None:
-    fields = {"address": "四川省绵阳市城区江湖路192号", "id_number": "510703199001010012"}
-    before = divisions.snap(fields)
-    assert fields["address"] == "四川省绵阳市涪城区江湖路192号"
-    assert before == {"address": "四川省绵阳市城区江湖路192号"}
-    # a real division's name stays as read, even if it is not the number's
-    real = {"address": "北京市东城区某路1号", "id_number": "510703199001010012"}
-    assert divisions.snap(real) == {} and real["address"] == "北京市东城区某路1号"
-
-
-def test_one_edit() -> None:
-    assert divisions.one_edit("鄂邑区", "鄠邑区")
-    assert divisions.one_edit("州分局", "鄞州分局")
-    assert not divisions.one_edit("鄞州", "鄞州")
-    assert not divisions.one_edit("甲乙丙", "甲丁戊")

