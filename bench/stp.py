@@ -11,6 +11,9 @@ applies the card and face parts of the straight-through rule (``review/checks.py
   Same source photo, so this part is an upper bound for a live frame; bench/face.py
   measures live-vs-photo similarity on real clips.
 
+- the address as read equals the address on file (here: the customer did not move, so the
+  record holds the card's true address); an address change always goes to a person.
+
 It also counts the cases that would pass while a field the approval writes to the record
 was misread (the customer did not correct it at step 6): the rule's real risk.
 
@@ -99,13 +102,20 @@ def main() -> None:
                 face_ok = False
         read = {**readings["front"].fields, **readings["back"].fields}
         wrong = [k for k in RECORD_FIELDS if read.get(k) != truth["fields"].get(k)]
-        if card_ok and conf_ok and face_ok and wrong:
+        # The customer did not move: the address on file is the card's true address, so a
+        # misread address differs from it and the rule hands the case to a person.
+        address_ok = "".join(read.get("address", "").split()) == "".join(
+            truth["fields"]["address"].split()
+        )
+        passes = card_ok and conf_ok and face_ok and address_ok
+        if passes and wrong:
             wrongly_passed.append(f"{truth_path.stem}: {', '.join(wrong)}")
         for key, ok in (
             ("card", card_ok),
             ("confidence", conf_ok),
             ("face", face_ok),
-            ("all", card_ok and conf_ok and face_ok),
+            ("address", address_ok),
+            ("all", passes),
         ):
             passed[key] += ok
     print(f"generated good cases: {n} (seed {args.seed}); folder {folder}")
@@ -113,6 +123,7 @@ def main() -> None:
         "card": "no warnings, valid ID number",
         "confidence": f"lowest field confidence >= {OCR_CONFIDENCE:.2f}",
         "face": f"card portrait vs source face >= {FACE_THRESHOLD + FACE_MARGIN:.2f}",
+        "address": "address as read equals the one on file",
         "all": "straight-through (all parts)",
     }
     for key, label in labels.items():

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from idrenew.cases.models import RenewalCase
+from idrenew.customers.models import Customer
 from idrenew.face.models import FaceAttempt, LivenessChallenge
 from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.review.models import CaseReview, Decision
@@ -40,6 +41,8 @@ def make_checks_pass(case: RenewalCase) -> None:
     reading.ocr_json = json.dumps(ocr, ensure_ascii=False)
     reading.save()
     CardUpload.objects.filter(case=case).update(confidence={"name": 0.99, "id_number": 0.97})
+    # A customer whose address did not change (an address change always goes to a person).
+    Customer.objects.filter(pk=case.customer_id).update(address=reading.edits["address"])
 
 
 def test_off_by_default_even_when_every_check_passes(at_step_8: ApiClient, signing_ca: Any) -> None:
@@ -59,6 +62,19 @@ def test_on_it_approves_and_records_the_rule_set(
     decision = Decision.objects.get(case=case)
     assert decision.kind == "auto_approve" and decision.decided_by is None
     assert decision.rule_set["version"] and decision.rule_set["face_margin"] == 0.10
+
+
+def test_on_an_address_change_sends_the_case_to_a_person(
+    at_step_8: ApiClient, signing_ca: Any, settings: Any
+) -> None:
+    settings.IDRENEW_STP_ENABLED = True
+    case = RenewalCase.objects.get()
+    make_checks_pass(case)
+    Customer.objects.filter(pk=case.customer_id).update(address="北京市东城区某某胡同1号")
+    case = sign_and_submit(at_step_8)
+    assert case.state == "submitted" and not Decision.objects.exists()
+    checks = CaseReview.objects.get(case=case).checks
+    assert [c["code"] for c in checks["checks"] if not c["ok"]] == ["ADDRESS_ON_FILE"]
 
 
 def test_on_a_customer_edit_sends_the_case_to_a_person(

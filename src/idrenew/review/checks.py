@@ -136,6 +136,17 @@ def edited_fields(reading: CardReading | None) -> list[str]:
     return changed
 
 
+def _address_on_file(case: RenewalCase, reading: CardReading | None) -> Check:
+    """The new address equals the one on file: an OCR misread the customer did not notice
+    would otherwise reach the record unseen, so an address change always goes to a person."""
+    label = "证件地址与留档一致"
+    if reading is None:
+        return Check("ADDRESS_ON_FILE", label, False, "无识别结果", "一致")
+    new = str(reading.edits.get("address") or reading.ocr.get("address") or "")
+    same = "".join(new.split()) == "".join(str(case.customer.address).split())
+    return Check("ADDRESS_ON_FILE", label, same, "一致" if same else "已变更", "一致")
+
+
 def _no_edits(reading: CardReading | None) -> Check:
     labels = {"valid_from": "有效期起", "valid_to": "有效期止", "address": "地址"}
     changed = edited_fields(reading)
@@ -187,6 +198,7 @@ def case_checks(case: RenewalCase) -> dict[str, Any]:
         _card_quality(reading),
         _ocr_confidence(reading, rules["ocr_confidence"]),
         _no_edits(reading),
+        _address_on_file(case, reading),
         _documents(case),
         _account(case),
     ]
