@@ -31,3 +31,13 @@ def test_index_shows_the_shortcuts_of_the_role(
         assert text in html
     for text in hidden:
         assert text not in html
+
+
+def test_the_queue_shortcut_lists_waiting_cases_under_its_own_title(settings: Any) -> None:
+    staff_create(username="u1", password="Staff-Pass-2026!", role="审核员")
+    client = Client()
+    assert client.login(username="u1", password="Staff-Pass-2026!")
+    index = client.get("/admin/").content.decode()
+    assert "/admin/cases/renewalcase/?state__exact=submitted" in index
+    queue = client.get("/admin/cases/renewalcase/?state__exact=submitted")
+    assert queue.status_code == 200 and "<h1>审核队列</h1>" in queue.content.decode()

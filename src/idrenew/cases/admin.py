@@ -131,6 +131,12 @@ class RenewalCaseAdmin(AuditedViewMixin, admin.ModelAdmin[RenewalCase]):
         case = RenewalCase.objects.filter(pk=object_id).only("customer_id").first()
         return {"case_id": case.pk, "customer_id": case.customer_id} if case else {}
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        title = "审核队列" if request.GET.get("state__exact") == "submitted" else "证件更新申请"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     list_display = [
         "reference",
         "customer_masked",
