@@ -26,7 +26,10 @@ from idrenew.outbox.models import OutboxEvent, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[OutboxEvent, dict[str, Any]], None]
+# A handler returns None when delivered, or a message for a clean failure whose records
+# (e.g. the failed SMS attempt) are kept; an exception undoes the handler's writes. Either
+# failure is retried.
+Handler = Callable[[OutboxEvent, dict[str, Any]], str | None]
 _HANDLERS: dict[str, Handler] = {}
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -115,7 +118,9 @@ def outbox_deliver_one(pk: uuid.UUID, *, now: datetime | None = None) -> str | N
             if handler is None:
                 raise DeliveryFailed(f"no handler for topic {event.topic}")
             with transaction.atomic():  # a failing handler's writes are undone, not the record
-                handler(event, json.loads(event.payload))
+                refused = handler(event, json.loads(event.payload))
+            if refused:
+                raise DeliveryFailed(refused)
         except Exception as exc:
             event.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if event.attempts >= settings.IDRENEW_OUTBOX_MAX_ATTEMPTS:
