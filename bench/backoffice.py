@@ -29,19 +29,17 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from scratch_pg import admin_sql, cpu_model, pct  # noqa: E402
+from scratch_pg import cpu_model, drop_scratch_database, pct, scratch_database  # noqa: E402
 
 BATCH = 2000
 
@@ -337,23 +335,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    dbname = urlparse(args.db).path.lstrip("/")
-    if not dbname.startswith("bench_"):
-        sys.exit("refusing: the scratch database's name must start with bench_ (it is dropped)")
-    admin_sql(args.db, f'DROP DATABASE IF EXISTS "{dbname}"')
-    admin_sql(args.db, f'CREATE DATABASE "{dbname}"')
-    os.environ.update(
-        {
-            "IDRENEW_DATABASE_URL": args.db,
-            "IDRENEW_DATA_DIR": tempfile.mkdtemp(prefix="idrenew-bench-backoffice-"),
-            "DJANGO_SETTINGS_MODULE": "idrenew.settings",
-        }
-    )
-    import django
-
-    django.setup()
+    dbname = scratch_database(args.db, data_prefix="idrenew-bench-backoffice-")
     from django.core.management import call_command
-    from django.db import connection, connections
+    from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -417,9 +401,8 @@ def main() -> None:
             args.requests,
         )
     finally:
-        connections.close_all()
         if not args.keep:
-            admin_sql(args.db, f'DROP DATABASE IF EXISTS "{dbname}"')
+            drop_scratch_database(args.db, dbname)
 
     print(
         f"back-office benchmark: {rows['cases']:,} submitted cases in PostgreSQL ({dbname}), "

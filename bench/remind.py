@@ -22,17 +22,15 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from scratch_pg import admin_sql, cpu_model, pct  # noqa: E402
+from scratch_pg import cpu_model, drop_scratch_database, pct, scratch_database  # noqa: E402
 
 
 def load_customers(n: int, today: date) -> dict[str, int]:
@@ -92,22 +90,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    dbname = urlparse(args.db).path.lstrip("/")
-    if not dbname.startswith("bench_"):
-        sys.exit("refusing: the scratch database's name must start with bench_ (it is dropped)")
-    admin_sql(args.db, f'DROP DATABASE IF EXISTS "{dbname}"')
-    admin_sql(args.db, f'CREATE DATABASE "{dbname}"')
-    os.environ.update(
-        {
-            "IDRENEW_DATABASE_URL": args.db,
-            "IDRENEW_DATA_DIR": tempfile.mkdtemp(prefix="idrenew-bench-remind-"),
-            "IDRENEW_SMS_BACKEND": "idrenew.verification.sms.LocmemSmsBackend",
-            "DJANGO_SETTINGS_MODULE": "idrenew.settings",
-        }
+    dbname = scratch_database(
+        args.db,
+        data_prefix="idrenew-bench-remind-",
+        env={"IDRENEW_SMS_BACKEND": "idrenew.verification.sms.LocmemSmsBackend"},
     )
-    import django
-
-    django.setup()
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
@@ -158,11 +145,8 @@ def main() -> None:
         page = qs.filter(pk__gt=0).order_by("pk").only("id", "fund_account", "name")[:1000]
         plan = page.explain()
     finally:
-        from django.db import connections
-
-        connections.close_all()
         if not args.keep:
-            admin_sql(args.db, f'DROP DATABASE IF EXISTS "{dbname}"')
+            drop_scratch_database(args.db, dbname)
 
     n = args.customers
     print(

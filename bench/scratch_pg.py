@@ -37,3 +37,38 @@ def admin_sql(url: str, sql: str) -> None:
         autocommit=True,
     ) as conn:
         conn.execute(sql)
+
+
+def scratch_database(url: str, *, data_prefix: str, env: dict[str, str] | None = None) -> str:
+    """(Re)create the scratch database named in ``url`` and set Django up on it.
+
+    Refuses any name not starting with ``bench_``: the database is dropped. Returns its name.
+    """
+    import os
+    import sys
+    import tempfile
+
+    dbname = urlparse(url).path.lstrip("/")
+    if not dbname.startswith("bench_"):
+        sys.exit("refusing: the scratch database's name must start with bench_ (it is dropped)")
+    admin_sql(url, f'DROP DATABASE IF EXISTS "{dbname}"')
+    admin_sql(url, f'CREATE DATABASE "{dbname}"')
+    os.environ.update(
+        {
+            "IDRENEW_DATABASE_URL": url,
+            "IDRENEW_DATA_DIR": tempfile.mkdtemp(prefix=data_prefix),
+            "DJANGO_SETTINGS_MODULE": "idrenew.settings",
+            **(env or {}),
+        }
+    )
+    import django
+
+    django.setup()
+    return dbname
+
+
+def drop_scratch_database(url: str, dbname: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    admin_sql(url, f'DROP DATABASE IF EXISTS "{dbname}"')
