@@ -44,6 +44,7 @@ from idrenew.idcard.domain.types import (
     ImageRefused,
     Side,
     SideReading,
+    card_date,
 )
 from idrenew.idcard.models import CardReading, CardSide, CardUpload
 from idrenew.lib.files import read_encrypted, save_encrypted
@@ -179,19 +180,10 @@ def idcard_upload_analyze(*, upload_id: str) -> dict[str, Any]:
     return idcard_side_summary(upload)
 
 
-def _parse_date(value: str | None) -> date | None:
-    if not value or value == "长期":
-        return None
-    try:
-        return date.fromisoformat(value.replace(".", "-"))
-    except ValueError:
-        return None
-
-
 def _front_violations(fields: dict[str, str]) -> list[Violation]:
     return rules.check_front(
         id_number=fields["id_number"],
-        birth_date=_parse_date(fields.get("birth_date")),
+        birth_date=card_date(fields.get("birth_date")),
         sex=fields.get("sex"),
     )
 
@@ -209,7 +201,7 @@ def _public_fields(side: str, fields: dict[str, str]) -> dict[str, Any]:
 
 
 def _iso(value: str | None) -> str | None:
-    parsed = _parse_date(value)
+    parsed = card_date(value)
     return parsed.isoformat() if parsed else None
 
 
@@ -287,11 +279,11 @@ def _record_period(customer: Customer) -> Period:
 
 
 def _card_period(back: dict[str, str]) -> Period | None:
-    start = _parse_date(back.get("valid_from"))
+    start = card_date(back.get("valid_from"))
     if start is None:
         return None
     return Period(
-        start, None if back.get("valid_to") == "长期" else _parse_date(back.get("valid_to"))
+        start, None if back.get("valid_to") == "长期" else card_date(back.get("valid_to"))
     )
 
 

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from idrenew.cases.domain.states import LABELS, STEPS, State
 from idrenew.cases.models import RenewalCase
 from idrenew.face.domain.types import FAILURE_MESSAGES, PROMPTS
 from idrenew.face.models import FaceAttempt
+from idrenew.idcard.domain.types import card_date
 from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.idcard.services import message_of
 from idrenew.lib.masking import mask_id_number
@@ -195,23 +196,12 @@ class DocumentStatus:
     signatures: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _as_date(value: Any) -> date | None:
-    if not value or value == "长期":
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).replace(".", "-"))
-    except ValueError:
-        return None
-
-
 def _date_text(value: Any) -> str:
     if value in (None, ""):
         return "—"
     if value == "长期":
         return "长期"
-    parsed = _as_date(value)
+    parsed = card_date(value)
     return parsed.isoformat() if parsed else str(value)
 
 

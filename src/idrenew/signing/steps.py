@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 import math
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ from idrenew.cases.services import case_require_state, case_transition
 from idrenew.core.errors import CodedError
 from idrenew.core.models import TaskRecord
 from idrenew.core.tasks import task_submit
+from idrenew.idcard.domain.types import card_date
 from idrenew.idcard.models import CardReading
 from idrenew.lib.files import read_encrypted, save_encrypted
 from idrenew.lib.net import client_ip, user_agent
@@ -64,9 +65,9 @@ def case_data(case: RenewalCase, *, today: datetime | None = None) -> CaseData:
     if reading is None:
         raise _error("CASE_STEP_OUT_OF_ORDER", "请先完成身份证信息确认", status=409)
     values = {**reading.ocr, **reading.edits}
-    new_from = _date(values.get("valid_from"))
+    new_from = card_date(values.get("valid_from"))
     long_term = values.get("long_term") is True or values.get("valid_to") in (None, "长期")
-    new_to = None if long_term else _date(values.get("valid_to"))
+    new_to = None if long_term else card_date(values.get("valid_to"))
     if new_from is None:
         raise _error("CASE_STEP_OUT_OF_ORDER", "请先完成证件更新信息确认", status=409)
     return CaseData(
@@ -82,15 +83,6 @@ def case_data(case: RenewalCase, *, today: datetime | None = None) -> CaseData:
         case_reference=case.reference,
         broker_name=settings.IDRENEW_SIGNING_BROKER_NAME,
     )
-
-
-def _date(value: Any) -> date | None:
-    if not value or value == "长期":
-        return None
-    try:
-        return date.fromisoformat(str(value).replace(".", "-"))
-    except ValueError:
-        return None
 
 
 def _paragraphs(rendered: RenderedAgreement) -> list[str]:

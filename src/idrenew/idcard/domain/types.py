@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 Side = Literal["front", "back"]
@@ -110,3 +111,16 @@ class SideReading:
     timings: dict[str, float] = field(default_factory=dict, repr=False)  # seconds per stage
     # Fields the division-name snap changed (``divisions``), with the value as OCR read it.
     as_read: dict[str, str] = field(default_factory=dict)
+
+
+def card_date(value: object) -> date | None:
+    """A date as the card prints it (2026.11.21), as forms send it (ISO) or a ``date``;
+    None for 长期, empty or unreadable values."""
+    if isinstance(value, date):
+        return value
+    if not value or value == "长期":
+        return None
+    try:
+        return date.fromisoformat(str(value).replace(".", "-"))
+    except ValueError:
+        return None
