@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from idrenew.audit.admin_mixins import AuditedViewMixin
+from idrenew.audit.admin_mixins import AuditedViewMixin, ReadOnlyAdminMixin
 from idrenew.cases.domain.states import State
 from idrenew.cases.models import RenewalCase
 from idrenew.lib.masking import mask_name
@@ -123,7 +123,7 @@ CASE_FIELDS = (
 
 
 @admin.register(RenewalCase)
-class RenewalCaseAdmin(AuditedViewMixin, admin.ModelAdmin[RenewalCase]):
+class RenewalCaseAdmin(AuditedViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin[RenewalCase]):
     audit_action = "staff.viewed_case"
     change_form_template = "admin/review/case_page.html"
 
@@ -225,12 +225,3 @@ class RenewalCaseAdmin(AuditedViewMixin, admin.ModelAdmin[RenewalCase]):
         response = super().change_view(request, object_id, form_url, extra_context)
         response["Cache-Control"] = "no-store, private"
         return response
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: RenewalCase | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: RenewalCase | None = None) -> bool:
-        return False

@@ -16,7 +16,7 @@ from django.conf import settings
 from idrenew.cases.models import RenewalCase
 from idrenew.customers.constants import RENEWAL_ALLOWED
 from idrenew.face.models import FaceAttempt
-from idrenew.idcard.models import CardReading, CardUpload
+from idrenew.idcard.models import CardReading
 from idrenew.lib.files import read_encrypted
 from idrenew.signing.models import SignedDocument
 
@@ -93,7 +93,7 @@ def _card_quality(reading: CardReading | None) -> Check:
     if reading is None:
         return Check("CARD_WARNINGS", "证件照片质量", False, "无识别结果", "无提示")
     codes: list[str] = []
-    for upload in CardUpload.objects.filter(pk__in=[reading.front_id, reading.back_id]):
+    for upload in (reading.front, reading.back):
         codes += [str(w.get("code")) for w in upload.warnings]
     codes += [str(c) for c in reading.review_flags]
     value = "、".join(sorted(set(codes))) or "无"
@@ -104,7 +104,7 @@ def _ocr_confidence(reading: CardReading | None, need: float) -> Check:
     if reading is None:
         return Check("OCR_CONFIDENCE", "识别置信度", False, "无", f"≥ {need:.2f}")
     values: list[float] = []
-    for upload in CardUpload.objects.filter(pk__in=[reading.front_id, reading.back_id]):
+    for upload in (reading.front, reading.back):
         values += [float(v) for v in upload.confidence.values()]
     low = min(values) if values else 0.0
     return Check(
@@ -190,7 +190,7 @@ def _account(case: RenewalCase) -> Check:
 def case_checks(case: RenewalCase) -> dict[str, Any]:
     """All checks, as stored on the review record (JSON)."""
     rules = rule_set()
-    reading = CardReading.objects.filter(case=case).first()
+    reading = CardReading.objects.filter(case=case).select_related("front", "back").first()
     checks = [
         _liveness(case),
         _face_card(reading, rules["face_margin"]),
