@@ -37,6 +37,7 @@ from idrenew.face.domain.types import FaceError
 from idrenew.face.engine import face_engine
 from idrenew.face.models import FaceAttempt
 from idrenew.idcard.domain import rules
+from idrenew.idcard.domain.address import clean_address
 from idrenew.idcard.domain.rules import Period, Violation
 from idrenew.idcard.domain.types import (
     FILE_ERRORS,
@@ -49,6 +50,7 @@ from idrenew.idcard.domain.types import (
 from idrenew.idcard.models import CardReading, CardSide, CardUpload
 from idrenew.lib.files import read_encrypted, save_encrypted
 from idrenew.lib.masking import mask_id_number
+from idrenew.lib.text import TextRefused
 
 SNIFFED = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
 REQUIRED = {
@@ -488,6 +490,24 @@ def update_view(case: RenewalCase) -> dict[str, Any]:
     }
 
 
+# The H5 form checks these itself, so they keep the contract's generic code.
+_FORM_CODES = {"ADDRESS_TOO_SHORT": "VALIDATION_ERROR", "TEXT_EMPTY": "VALIDATION_ERROR"}
+
+
+def _clean_address(value: str) -> str:
+    """The address to keep, or a 422 whose ``fields`` puts the message under the row."""
+    try:
+        return clean_address(value)
+    except TextRefused as exc:
+        raise CodedError(
+            _FORM_CODES.get(exc.code, exc.code),
+            exc.message,
+            status=422,
+            detail={"codes": [exc.code]},
+            fields={exc.field: exc.message},
+        ) from None
+
+
 def update_submit(
     *,
     case: RenewalCase,
@@ -500,17 +520,13 @@ def update_submit(
 ) -> RenewalCase:
     today = today or timezone.localdate()
     case_require_state(case, [State.IDENTITY_CONFIRMED])
-    address = "".join(address.split())
     if long_term != (valid_to is None):
         raise CodedError(
             "VALIDATION_ERROR",
             "请选择截止日期，或打开“长期有效”",
             fields={"valid_to": "请选择截止日期"},
         )
-    if not 5 <= len(address) <= 100:
-        raise CodedError(
-            "VALIDATION_ERROR", "请填写完整的证件地址", fields={"address": "请填写完整的证件地址"}
-        )
+    address = _clean_address(address)
     customer = case.customer
     period = Period(valid_from, valid_to)
     birth = parse_id_number(customer.id_number).birth_date
