@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -124,5 +126,9 @@ def test_the_cfmmc_batch_keeps_one_line_per_change(tmp_path: Any) -> None:
     assert len(adapter.rows("2026-12-01")) == 1
     assert b"310104199202162468" not in adapter.path_for("2026-12-01").read_bytes()  # encrypted
     csv_text = adapter.export_csv("2026-12-01")
-    assert csv_text.splitlines()[0].startswith("change_id,report_date,fund_account")
+    assert next(csv.reader(io.StringIO(csv_text)))[:3] == [
+        "change_id",
+        "report_date",
+        "fund_account",
+    ]
     assert "310104199202162468" in csv_text

@@ -5,6 +5,7 @@ CFMMC's file interface) differs, so the report goes through a small adapter inte
 in ``IDRENEW_CFMMC_ADAPTER``. The built-in ``DailyFileCfmmcAdapter`` keeps one batch file per
 trading date (encrypted at rest, since it carries ID numbers); ``idrenew cfmmc export --date``
 writes the day's batch as CSV for upload. Adding the same change twice keeps one line.
+Both files are written by ``lib.csvsafe`` (every cell quoted, formula starts neutralised).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import abc
 import csv
 import io
 import os
+import tempfile
 from dataclasses import astuple, dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from idrenew.lib.crypto import decrypt_bytes, encrypt_bytes
+from idrenew.lib.csvsafe import safe_writer
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,25 @@ class CfmmcAdapter(abc.ABC):
     def report(self, change: CustomerChange) -> None:
         """Deliver one change; raise to have it retried. Must be idempotent per change_id."""
 
+    def check_config(self) -> list[str]:
+        """Problems an administrator must fix (empty when ready); run by ``idrenew check
+        --deploy`` and when the web server starts. Keep network calls short (timeouts)."""
+        return []
+
 
 class DailyFileCfmmcAdapter(CfmmcAdapter):
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root or settings.IDRENEW_CFMMC_DIR)
+
+    def check_config(self) -> list[str]:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=self.root, prefix=".check-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            return [f"{self.root} is not a writable folder ({exc.strerror}): see IDRENEW_CFMMC_DIR"]
+        return []
 
     def path_for(self, day: date | str) -> Path:
         stamp = day if isinstance(day, str) else day.isoformat()
@@ -70,17 +88,17 @@ class DailyFileCfmmcAdapter(CfmmcAdapter):
 
     def export_csv(self, day: date | str) -> str:
         buf = io.StringIO()
-        writer = csv.writer(buf)
+        writer = safe_writer(buf)
         writer.writerow(HEADER)
         writer.writerows(self.rows(day))
         return buf.getvalue()
 
     def _write(self, path: Path, rows: list[list[str]]) -> None:
         buf = io.StringIO()
-        writer = csv.writer(buf)
+        writer = safe_writer(buf)
         writer.writerow(HEADER)
         writer.writerows(rows)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(encrypt_bytes(buf.getvalue().encode("utf-8")))
         os.chmod(tmp, 0o600)

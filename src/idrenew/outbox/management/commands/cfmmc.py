@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         day = date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
         text = adapter.export_csv(day)
         out = Path(options["out"])
-        out.write_text(text, encoding="utf-8")
-        out.chmod(0o600)
+        # Created 0600 (it carries ID numbers), not readable for a moment before a chmod.
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
         self.stdout.write(f"已导出 {day} 的变更 {len(text.splitlines()) - 1} 条 → {out}")
