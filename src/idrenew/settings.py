@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "idrenew.core.middleware.api_errors_as_json",  # any error under /api/: the JSON shape
+    "idrenew.core.limits.RequestBodyLimitMiddleware",  # before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "idrenew.core.middleware.secure_cookies_under_https",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,6 +221,9 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Bodies are refused from their Content-Length before anything reads them (core/limits.py):
+# uploads their file limit plus a small margin, every other API call this (JSON).
+IDRENEW_API_MAX_BODY_BYTES = envint("IDRENEW_API_MAX_BODY_BYTES", 1024 * 1024)
 
 # --- heavy work ---------------------------------------------------------------------------
 CELERY_BROKER_URL = envstr("IDRENEW_CELERY_BROKER_URL", "")

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from idrenew.core.errors import AppError, NotSignedIn, ValidationFailed, error_body
+from idrenew.core.errors import (
+    AppError,
+    NotSignedIn,
+    RequestMalformed,
+    RequestTooLarge,
+    ValidationFailed,
+    status_error_body,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,18 +67,33 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = "NOT_FOUND" if exc.status_code == 404 else "HTTP_ERROR"
-    body = error_body(code, "请求无法处理，请返回首页后重试", retryable=False)
-    return api.create_response(request, body, status=exc.status_code)
+    # ninja's own refusals, e.g. 400 for a body that is not JSON
+    return api.create_response(request, status_error_body(exc.status_code), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, status_error_body(404), status=404)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    error = RequestTooLarge()
+    return api.create_response(request, error.as_body(), status=error.status)
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(UnreadablePostError)
+def on_malformed(request: HttpRequest, exc: Exception) -> HttpResponse:
+    error = RequestMalformed()
+    return api.create_response(request, error.as_body(), status=error.status)
 
 
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled error on %s %s", request.method, request.path)
-    body = error_body(
-        "INTERNAL_ERROR", "系统繁忙，请稍后重试；如多次失败请联系客服", retryable=True
-    )
-    return api.create_response(request, body, status=500)
+    return api.create_response(request, status_error_body(500), status=500)
 
 
 def _register_routers() -> None:

@@ -58,6 +58,28 @@ def error_body(
     }
 
 
+# Answers that come from HTTP itself rather than a service (an unknown path, a wrong method,
+# a body that cannot be parsed): one code per status, in the same shape.
+_STATUS_ERRORS: dict[int, tuple[str, str, bool]] = {
+    400: ("REQUEST_MALFORMED", "请求格式不正确，请刷新页面后重试", False),
+    401: ("NOT_SIGNED_IN", "请先完成账户验证", False),
+    403: ("FORBIDDEN", "无权进行此操作，请刷新页面后重试", False),
+    404: ("NOT_FOUND", "请求的内容不存在，请返回首页后重试", False),
+    405: ("METHOD_NOT_ALLOWED", "不支持该操作，请刷新页面后重试", False),
+    411: ("LENGTH_REQUIRED", "请求格式不正确，请刷新页面后重试", False),
+    413: ("REQUEST_TOO_LARGE", "提交的内容过大，请压缩或重新拍摄后再试", False),
+    429: ("RATE_LIMITED", "操作过于频繁，请稍后再试", True),
+}
+_INTERNAL = ("INTERNAL_ERROR", "系统繁忙，请稍后重试；如多次失败请联系客服", True)
+_OTHER = ("HTTP_ERROR", "请求无法处理，请返回首页后重试", False)
+
+
+def status_error_body(status: int, *, detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The error body for a bare HTTP status (no service error behind it)."""
+    code, message, retryable = _STATUS_ERRORS.get(status, _INTERNAL if status >= 500 else _OTHER)
+    return error_body(code, message, retryable=retryable, detail=detail)
+
+
 class CodedError(AppError):
     """An error whose code and message come from a domain table (rules, image checks)."""
 
@@ -150,3 +172,24 @@ class ServiceClosed(AppError):
     code = "OUTSIDE_BUSINESS_HOURS"
     status = 403
     default_message = "当前不在业务办理时间（交易日 8:30-15:30），请在办理时间内再来"
+
+
+class RequestTooLarge(AppError):
+    code = "REQUEST_TOO_LARGE"
+    status = 413
+    default_message = "提交的内容过大，请压缩或重新拍摄后再试"
+    retryable = False
+
+
+class LengthRequired(AppError):
+    code = "LENGTH_REQUIRED"
+    status = 411
+    default_message = "请求格式不正确，请刷新页面后重试"
+    retryable = False
+
+
+class RequestMalformed(AppError):
+    code = "REQUEST_MALFORMED"
+    status = 400
+    default_message = "请求格式不正确，请刷新页面后重试"
+    retryable = False

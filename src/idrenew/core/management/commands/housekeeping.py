@@ -7,8 +7,10 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from idrenew.cases.services import case_expire_stale
+from idrenew.core.middleware import IDEMPOTENCY_RETENTION
 from idrenew.core.models import IdempotencyRecord
 from idrenew.core.ratelimit import purge_expired
+from idrenew.core.tasks import task_records_purge
 from idrenew.review.retention import purge_biometrics
 from idrenew.verification.models import BearerToken, Captcha, SmsChallenge
 
@@ -26,9 +28,10 @@ class Command(BaseCommand):
             ).delete()[0],
             "tokens": BearerToken.objects.filter(expires_at__lt=now).delete()[0],
             "idempotency keys": IdempotencyRecord.objects.filter(
-                created_at__lt=now - timedelta(days=2)
+                created_at__lt=now - IDEMPOTENCY_RETENTION
             ).delete()[0],
             "rate counters": purge_expired(),
+            "task records": task_records_purge(now=now),
             "biometrics (cases)": purge_biometrics(now=now).cases,
         }
         summary = ", ".join(f"{k} {v}" for k, v in counts.items())
