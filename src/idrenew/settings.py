@@ -14,7 +14,15 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from idrenew.lib.env import envbool, envfloat, envint, envsecret, envstr, generated_secret
+from idrenew.lib.env import (
+    envbool,
+    envfloat,
+    envint,
+    envsecret,
+    envstr,
+    generated_secret,
+    secret_problem,
+)
 
 django_stubs_ext.monkeypatch()  # generic admin/queryset classes at run time
 
@@ -33,24 +41,46 @@ DATA_DIR = Path(envstr("IDRENEW_DATA_DIR", str(_DEFAULT_VAR))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _secret(name: str, filename: str) -> str:
+def _secret(name: str, filename: str, *, several: bool = False) -> str:
     value = envsecret(name)
     if value:
+        if PRODUCTION:
+            _refuse_weak_secret(name, value.split(",") if several else [value])
         return value
     if PRODUCTION:
         raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set in production")
     return generated_secret(DATA_DIR / filename)
 
 
+def _refuse_weak_secret(name: str, values: list[str]) -> None:
+    for number, value in enumerate(values, start=1):
+        problem = secret_problem(value.strip())
+        if problem:
+            which = f"{name} (key {number})" if len(values) > 1 else name
+            raise ImproperlyConfigured(
+                f"{which} {problem}. Production needs at least 32 random bytes in each "
+                "secret: generate one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+
+
 SECRET_KEY = _secret("IDRENEW_SECRET_KEY", "secret_key")
-# Fernet keys for data at rest; comma-separated, the first one encrypts, all decrypt.
+# Keys for data at rest (long random strings, e.g. Fernet keys; each is stretched with HKDF
+# in lib/crypto.py); comma-separated, the first one encrypts, all decrypt.
 ENCRYPTION_KEYS = [
-    k.strip() for k in _secret("IDRENEW_ENCRYPTION_KEYS", "encryption_keys").split(",") if k
+    k.strip()
+    for k in _secret("IDRENEW_ENCRYPTION_KEYS", "encryption_keys", several=True).split(",")
+    if k
 ]
 # Key for deterministic lookup hashes (e.g. find a customer by ID number without decrypting).
 LOOKUP_HASH_KEY = _secret("IDRENEW_LOOKUP_HASH_KEY", "lookup_hash_key")
 
 DEBUG = envbool("IDRENEW_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "IDRENEW_DEBUG=1 shows error pages with configuration to anyone; production refuses "
+        "it: unset IDRENEW_DEBUG"
+    )
 ALLOWED_HOSTS = [
     h.strip()
     for h in envstr("IDRENEW_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -120,9 +150,10 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------------
-DATABASE_URL = envstr("IDRENEW_DATABASE_URL", f"sqlite:///{DATA_DIR / 'idrenew.sqlite3'}")
+# Lower case: not a setting, so that no error page or settings dump shows its password.
+_database_url = envstr("IDRENEW_DATABASE_URL", f"sqlite:///{DATA_DIR / 'idrenew.sqlite3'}")
 _db: dict[str, Any] = dict(
-    dj_database_url.parse(DATABASE_URL, conn_max_age=envint("IDRENEW_DB_CONN_MAX_AGE", 60))
+    dj_database_url.parse(_database_url, conn_max_age=envint("IDRENEW_DB_CONN_MAX_AGE", 60))
 )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {
@@ -177,6 +208,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- HTTPS and response headers (CSP and no-store: core/headers.py) ---------------------------
+# Behind the TLS proxy, plain HTTP is redirected to HTTPS (except /healthz, for load-balancer
+# probes) and browsers are told to use only HTTPS for a year (HSTS; sent on HTTPS answers).
+_BEHIND_TLS = envbool("IDRENEW_BEHIND_TLS_PROXY", False)
+SECURE_SSL_REDIRECT = envbool("IDRENEW_SSL_REDIRECT", _BEHIND_TLS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint(
+    "IDRENEW_HSTS_SECONDS", 365 * 24 * 3600 if _BEHIND_TLS or PRODUCTION else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("IDRENEW_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a decision for the broker's parent domain (hstspreload.org), not this app's:
+# off unless asked for, and Django's reminder about it (security.W021) is silenced then.
+SECURE_HSTS_PRELOAD = envbool("IDRENEW_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+X_FRAME_OPTIONS = "DENY"
+
 # --- locale -----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -191,6 +238,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = DATA_DIR / "files"
 S3_BUCKET = envstr("IDRENEW_S3_BUCKET", "")
+# `idrenew check --deploy` and the web server's start-up ask the bucket whether it answers
+# (a few seconds at most); adapters may use this to skip their network checks too.
+IDRENEW_CHECK_NETWORK = envbool("IDRENEW_CHECK_NETWORK", True)
 if S3_BUCKET:
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -239,6 +289,10 @@ IDRENEW_BUSINESS_OPEN = envstr("IDRENEW_BUSINESS_OPEN", "08:30")
 IDRENEW_BUSINESS_CLOSE = envstr("IDRENEW_BUSINESS_CLOSE", "15:30")
 IDRENEW_IGNORE_BUSINESS_HOURS = envbool("IDRENEW_IGNORE_BUSINESS_HOURS", False)
 IDRENEW_DEMO = envbool("IDRENEW_DEMO", False)
+if PRODUCTION and IDRENEW_DEMO:
+    raise ImproperlyConfigured(
+        "IDRENEW_DEMO=1 is for `idrenew demo`; production refuses it: unset IDRENEW_DEMO"
+    )
 IDRENEW_CASE_TTL_HOURS = envint("IDRENEW_CASE_TTL_HOURS", 72)
 IDRENEW_CUSTOMER_IDLE_TIMEOUT = envint("IDRENEW_CUSTOMER_IDLE_TIMEOUT", 15 * 60)
 IDRENEW_BEARER_TOKEN_MAX_AGE = envint("IDRENEW_BEARER_TOKEN_MAX_AGE", 4 * 3600)

@@ -98,14 +98,15 @@ def test_fixed_actions_setting(settings: Any, case_client: ApiClient) -> None:
 
 
 def test_production_refuses_fixed_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    import secrets
     import subprocess
     import sys
 
     env = {
         "IDRENEW_ENV": "production",
-        "IDRENEW_SECRET_KEY": "x" * 50,
-        "IDRENEW_ENCRYPTION_KEYS": "k",
-        "IDRENEW_LOOKUP_HASH_KEY": "h",
+        "IDRENEW_SECRET_KEY": secrets.token_urlsafe(48),  # production refuses weak ones
+        "IDRENEW_ENCRYPTION_KEYS": secrets.token_urlsafe(32),
+        "IDRENEW_LOOKUP_HASH_KEY": secrets.token_urlsafe(32),
         "IDRENEW_FACE_FIXED_ACTIONS": "blink,turn_left",
         "PATH": "/usr/bin:/bin",
     }

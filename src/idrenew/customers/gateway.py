@@ -17,7 +17,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher, make_password
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.module_loading import import_string
 
 from idrenew.customers.hashers import TradingPasswordHasher
@@ -60,8 +60,23 @@ class CounterGateway(abc.ABC):
     @abc.abstractmethod
     def apply_id_update(self, customer: Customer, update: IdUpdate) -> None: ...
 
+    def check_config(self) -> list[str]:
+        """Problems an administrator must fix (empty when ready); run by ``idrenew check
+        --deploy`` and when the web server starts. Keep network calls short (timeouts)."""
+        return []
+
 
 class DatabaseCounterGateway(CounterGateway):
+    def check_config(self) -> list[str]:
+        try:
+            Customer.objects.exists()
+        except DatabaseError as exc:
+            return [
+                f"the customer table cannot be read ({exc.__class__.__name__}): "
+                "run `idrenew migrate` and check IDRENEW_DATABASE_URL"
+            ]
+        return []
+
     def find_by_fund_account(self, fund_account: str) -> Customer | None:
         return Customer.objects.filter(fund_account=fund_account).first()
 

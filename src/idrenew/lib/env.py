@@ -76,3 +76,24 @@ def generated_secret(path: Path, nbytes: int = 48) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(value)
     return value
+
+
+MIN_SECRET_BYTES = 32
+
+
+def secret_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a production secret (None when it looks random enough).
+
+    A secret must hold at least 32 random bytes: e.g. ``secrets.token_urlsafe(48)``. This
+    refuses what a person types or pastes by mistake: short values, few distinct characters
+    (``aaaa…``) and a short piece repeated (``0123456789abcdef`` × 4).
+    """
+    size = len(value.encode("utf-8"))
+    if size < MIN_SECRET_BYTES:
+        return f"is {size} bytes long; it needs at least {MIN_SECRET_BYTES} random bytes"
+    if len(set(value)) < 12:
+        return f"uses only {len(set(value))} different characters; it does not look random"
+    for period in range(1, min(len(value) // 2, 64) + 1):
+        if len(value) % period == 0 and value[:period] * (len(value) // period) == value:
+            return "repeats a shorter piece; it does not look random"
+    return None

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from django.conf import settings
 from django.utils import timezone
 
-from idrenew.lib.crypto import decrypt_bytes, encrypt_bytes
+from idrenew.lib.crypto import DecryptionError, decrypt_bytes, encrypt_bytes
 from idrenew.signing.domain.ca import (
     CRL_VALIDITY,
     REVOCATION_REASONS,
@@ -116,6 +116,37 @@ def get_authority() -> Authority:
             _cache.clear()
             _cache[key] = authority_from_bundle(decrypt_bytes(bundle.read_bytes()))
         return _cache[key]
+
+
+def check_config() -> list[str]:
+    """Problems with the signing CA (``idrenew check --deploy``, web server start-up): in
+    production it must exist; wherever it exists it must decrypt with ENCRYPTION_KEYS and
+    its certificates must be within their validity."""
+    bundle = signing_dir() / BUNDLE
+    if not bundle.exists():
+        if settings.PRODUCTION:
+            return [f"no signing CA in {signing_dir()}: run `idrenew ca init`"]
+        return []  # created on first use outside production
+    try:
+        authority = authority_from_bundle(decrypt_bytes(bundle.read_bytes()))
+    except DecryptionError:
+        return [
+            f"{bundle} cannot be decrypted with IDRENEW_ENCRYPTION_KEYS: keep the old key "
+            "after the new one when rotating, or run `idrenew ca init --force`"
+        ]
+    except (OSError, ValueError, KeyError) as exc:
+        return [f"{bundle} is unreadable or damaged ({exc.__class__.__name__})"]
+    now = timezone.now()
+    return [
+        f"the {label} certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}: "
+        "run `idrenew ca init --force`"
+        for label, cert in [
+            ("CA", authority.ca_cert),
+            ("broker signing", authority.signer_cert),
+            ("timestamp (TSA)", authority.tsa_cert),
+        ]
+        if cert.not_valid_after_utc <= now
+    ]
 
 
 def trust_roots() -> list[x509.Certificate]:

@@ -6,7 +6,9 @@
 - A vendor: subclass ``SmsBackend``, implement ``send`` (raise ``SmsSendError`` on failure;
   never log the text), put its settings in the environment, and set
   ``IDRENEW_SMS_BACKEND=idrenew.integrations.<vendor>.sms.VendorSmsBackend``.
-  ``check_config()`` is run by ``idrenew check`` to validate settings at deploy time.
+  ``check_config()`` is run by ``idrenew check --deploy`` and when the web server starts
+  in production. A backend that does not deliver real messages says so with
+  ``production_ready = False``; production refuses to start with it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class SmsMessage:
 
 class SmsBackend(abc.ABC):
     name: ClassVar[str] = "abstract"
+    # False: for demos and tests only (the code would not reach the customer, or would end
+    # up in a log); IDRENEW_ENV=production refuses to start with such a backend.
+    production_ready: ClassVar[bool] = True
 
     @abc.abstractmethod
     def send(self, message: SmsMessage) -> None: ...
@@ -48,6 +53,7 @@ class SmsBackend(abc.ABC):
 
 class ConsoleSmsBackend(SmsBackend):
     name = "console"
+    production_ready = False  # prints every sign-in code to the log
 
     def send(self, message: SmsMessage) -> None:
         sys.stdout.write(f"[短信 SMS → {mask_mobile(message.mobile)}] {message.text}\n")
@@ -61,6 +67,7 @@ class ConsoleSmsBackend(SmsBackend):
 
 class LocmemSmsBackend(SmsBackend):
     name = "locmem"
+    production_ready = False
     outbox: ClassVar[list[SmsMessage]] = []
 
     def send(self, message: SmsMessage) -> None:

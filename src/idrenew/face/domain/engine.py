@@ -7,8 +7,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from idrenew.face.domain import embedding, liveness
+from idrenew.face.domain import embedding, liveness, runtime
 from idrenew.face.domain.liveness import FrameMeasure
+from idrenew.face.domain.runtime import DETECTOR, EMBEDDER, IRIS, MESH
 from idrenew.face.domain.tracker import FaceTracker, single_face
 from idrenew.face.domain.types import ActionResult, LivenessReport
 from idrenew.face.domain.video import read_frames
@@ -36,6 +37,9 @@ class LocalFaceEngine:
         self.threshold = threshold
         self.min_seconds = min_seconds
         self.max_seconds = max_seconds
+
+    def check_config(self) -> list[str]:
+        return runtime.model_problems([DETECTOR, MESH, IRIS, EMBEDDER])
 
     # --- 1:1 matching ---------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ process uses one core and several workers scale across cores.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from pathlib import Path
 
@@ -44,6 +46,24 @@ class Model:
     def __call__(self, x: npt.NDArray[np.floating]) -> list[FloatArray]:
         outputs = self.session.run(None, {self.input_name: x.astype(np.float32, copy=False)})
         return [np.asarray(o, dtype=np.float32) for o in outputs]
+
+
+def model_problems(names: list[str], models_dir: Path = MODELS_DIR) -> list[str]:
+    """Missing model files, and files whose SHA-256 differs from ``checksums.json``."""
+    try:
+        sums = json.loads((models_dir / "checksums.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return [f"{models_dir / 'checksums.json'} is missing or unreadable"]
+    problems = []
+    for name in names:
+        path = models_dir / f"{name}.onnx"
+        if not path.is_file():
+            problems.append(f"face model missing: {path}")
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != sums.get(path.name):
+            problems.append(f"face model {path.name} does not match its checksum (checksums.json)")
+    return problems
 
 
 _lock = threading.Lock()

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from idrenew.face.domain.detection import detect
-from idrenew.face.domain.runtime import ANTISPOOF, model
+from idrenew.face.domain.runtime import ANTISPOOF, DETECTOR, model, model_problems
 
 ImageRGB = npt.NDArray[np.uint8]
 
@@ -37,10 +37,17 @@ class SpoofDetector(Protocol):
     def check(self, image: ImageRGB) -> SpoofResult | None:
         """None: no passive check was made (the reviewer sees ``NOT_CHECKED``)."""
 
+    def check_config(self) -> list[str]:
+        """Problems an administrator must fix; empty when ready (``idrenew check --deploy``)."""
+        ...
+
 
 class NoSpoofDetector:
     def check(self, image: ImageRGB) -> SpoofResult | None:
         return None
+
+    def check_config(self) -> list[str]:
+        return []
 
 
 class ExpoAntiSpoofDetector:
@@ -48,6 +55,9 @@ class ExpoAntiSpoofDetector:
 
     INPUT = 256
     THRESHOLD = 0.2  # the package's own: live below it
+
+    def check_config(self) -> list[str]:
+        return model_problems([ANTISPOOF, DETECTOR])
 
     def check(self, image: ImageRGB) -> SpoofResult | None:
         faces = detect(image)

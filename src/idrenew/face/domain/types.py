@@ -77,3 +77,8 @@ class FaceEngine(Protocol):
         """Embedding of the one face in the image; raises FaceError otherwise."""
 
     def similarity(self, a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> float: ...
+
+    def check_config(self) -> list[str]:
+        """Problems an administrator must fix (missing model, key, unreachable endpoint);
+        empty when ready. Run by ``idrenew check --deploy`` and when the web server starts."""
+        ...

@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from idrenew.core import checks
 from idrenew.lib.env import envint, envstr
 
 
@@ -38,6 +40,11 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=envint("IDRENEW_WEB_THREADS", 4))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            checks.refuse_to_serve_on_errors()  # production: every adapter is ready
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        checks.mark_startup_checked()
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
         run_gunicorn(options["bind"], options["workers"], options["threads"])
