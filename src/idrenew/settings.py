@@ -117,6 +117,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "idrenew.core.headers.security_headers",  # before WhiteNoise: static HTML gets the CSP
     "idrenew.core.middleware.api_errors_as_json",  # any error under /api/: the JSON shape
     "idrenew.core.limits.RequestBodyLimitMiddleware",  # before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -236,6 +237,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_ALLOW_ALL_ORIGINS = False  # WhiteNoise would send Access-Control-Allow-Origin: *
 MEDIA_ROOT = DATA_DIR / "files"
 S3_BUCKET = envstr("IDRENEW_S3_BUCKET", "")
 # `idrenew check --deploy` and the web server's start-up ask the bucket whether it answers

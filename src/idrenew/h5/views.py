@@ -9,13 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
-BUNDLE_DIR = Path(__file__).resolve().parent / "static" / "h5"
+from idrenew.core.headers import CSP, PERMISSIONS_POLICY
 
-CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-    "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
+BUNDLE_DIR = Path(__file__).resolve().parent / "static" / "h5"
 
 
 @functools.cache
@@ -38,5 +34,5 @@ def app(request: HttpRequest, path: str = "") -> HttpResponse:
     )
     response["Content-Security-Policy"] = CSP
     response["Cache-Control"] = "no-cache"
-    response["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
+    response["Permissions-Policy"] = PERMISSIONS_POLICY
     return response
