@@ -83,6 +83,39 @@ class ApiClient(Client):
         return f"test-key-{id(self)}-{self.idempotency_counter}"
 
 
+def totp_code(device: Any, *, step_offset: int = 0) -> str:
+    """The code an authenticator app shows now for ``device`` (django_otp.oath.totp)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + step_offset * device.step
+    return str(totp.token()).zfill(device.digits)
+
+
+def staff_login(client: Client, user: Any) -> Any:
+    """Sign a staff member in as the back office requires: password (skipped, like
+    ``force_login``) and the second factor, a session verified by an enrolled TOTP device.
+    Returns the device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from idrenew.staffauth.services import totp_device_ensure
+
+    device = totp_device_ensure(user=user).device
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+@pytest.fixture
+def admin_client(db: Any, admin_user: Any) -> Client:
+    """pytest-django's superuser client, also past the second factor."""
+    client = Client()
+    staff_login(client, admin_user)
+    return client
+
+
 @pytest.fixture
 def api() -> ApiClient:
     return ApiClient()

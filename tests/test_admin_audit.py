@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from idrenew.audit.models import AuditEvent
 from idrenew.cases.services import case_start
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +41,6 @@ def test_reviewer_role_can_view_but_not_edit(client: Client, alice: Any) -> None
     from idrenew.core.staff import staff_create
 
     staff_create(username="rev", password="Rev-Pass-2026!", role="审核员")
-    assert client.login(username="rev", password="Rev-Pass-2026!")
+    staff_login(client, User.objects.get(username="rev"))
     assert client.get("/admin/customers/customer/").status_code == 200
     assert client.get("/admin/tradingcalendar/tradingdayoverride/add/").status_code == 403

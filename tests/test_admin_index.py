@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from idrenew.core.staff import staff_create
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,7 @@ def test_index_shows_the_shortcuts_of_the_role(
 ) -> None:
     staff_create(username="u1", password="Staff-Pass-2026!", role=role)
     client = Client()
-    assert client.login(username="u1", password="Staff-Pass-2026!")
+    staff_login(client, User.objects.get(username="u1"))
     html = client.get("/admin/").content.decode()
     assert "常用入口" in html
     for text in shown:
@@ -36,7 +38,7 @@ def test_index_shows_the_shortcuts_of_the_role(
 def test_the_queue_shortcut_lists_waiting_cases_under_its_own_title(settings: Any) -> None:
     staff_create(username="u1", password="Staff-Pass-2026!", role="审核员")
     client = Client()
-    assert client.login(username="u1", password="Staff-Pass-2026!")
+    staff_login(client, User.objects.get(username="u1"))
     index = client.get("/admin/").content.decode()
     assert "/admin/cases/renewalcase/?state__exact=submitted" in index
     queue = client.get("/admin/cases/renewalcase/?state__exact=submitted")

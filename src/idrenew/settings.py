@@ -7,6 +7,7 @@ its own secrets into the data directory. IDRENEW_ENV=production requires every s
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,10 @@ INSTALLED_APPS = [
     "idrenew.review",
     "idrenew.reminders",
     "idrenew.h5",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "idrenew.staffauth",
 ]
 
 MIDDLEWARE = [
@@ -127,9 +132,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "idrenew.staffauth.middleware.StaffSessionMiddleware",  # idle timeout, second factor
     "idrenew.core.middleware.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "idrenew.urls"
@@ -197,6 +205,35 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = envbool("IDRENEW_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_FAILURE_VIEW = "idrenew.core.views.csrf_failure"
+
+# --- back-office staff sign-in (idrenew.staffauth) ---------------------------------------
+# Seconds without a request before a staff session ends; SESSION_COOKIE_AGE stays the
+# absolute limit.
+IDRENEW_STAFF_IDLE_TIMEOUT = envint("IDRENEW_STAFF_IDLE_TIMEOUT", 15 * 60)
+# django-axes: wrong passwords (and wrong one-time codes) per user name and per client IP
+# within the cool-off window; at the limit the sign-in is refused until the window has
+# passed or a 管理员 lifts the lock (an audit event). A correct password alone resets nothing:
+# only a completed sign-in (password and code) clears the user's failures.
+IDRENEW_STAFF_FAILURES_PER_USER = envint("IDRENEW_STAFF_FAILURES_PER_USER", 5)
+IDRENEW_STAFF_FAILURES_PER_IP = envint("IDRENEW_STAFF_FAILURES_PER_IP", 20)
+IDRENEW_STAFF_LOCKOUT_MINUTES = envint("IDRENEW_STAFF_LOCKOUT_MINUTES", 30)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "idrenew.staffauth.lockout.StaffLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = "idrenew.staffauth.lockout.failure_limit"  # the per-user limit
+AXES_COOLOFF_TIME = timedelta(minutes=IDRENEW_STAFF_LOCKOUT_MINUTES)
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "idrenew.lib.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "idrenew.staffauth.views.locked_out"
+AXES_ENABLE_ADMIN = False  # idrenew.staffauth.admin registers its own (lift = audit event)
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "csrfmiddlewaretoken"]
+# django-otp: every staff role signs in with a TOTP code (RFC 6238, 30 s, 6 digits).
+OTP_TOTP_ISSUER = "证件更新后台"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from idrenew.cases.services import case_start
 from idrenew.core.staff import staff_create
 from idrenew.face.models import FaceAttempt, LivenessChallenge
 from idrenew.lib.files import save_encrypted
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 JPEG = b"\xff\xd8\xff\xe0" + b"fake-jpeg-body" * 10
@@ -45,7 +47,7 @@ def attempt(alice: Any) -> FaceAttempt:
 @pytest.fixture
 def reviewer(client: Client) -> Client:
     staff_create(username="rev", password="Rev-Pass-2026!", role="审核员")
-    assert client.login(username="rev", password="Rev-Pass-2026!")
+    staff_login(client, User.objects.get(username="rev"))
     return client
 
 
@@ -74,6 +76,6 @@ def test_best_frame_needs_a_permitted_staff_member(client: Client, attempt: Face
     url = f"/admin/face/faceattempt/{attempt.pk}/best-frame.jpg"
     assert client.get(url).status_code == 302  # to the login page
     staff_create(username="ops", password="Ops-Pass-2026!", role="管理员")
-    assert client.login(username="ops", password="Ops-Pass-2026!")
+    staff_login(client, User.objects.get(username="ops"))
     assert client.get(url).status_code == 403
     assert not AuditEvent.objects.filter(action="staff.viewed_face_image").exists()

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from idrenew.audit.models import AuditEvent
 from idrenew.core.staff import staff_create
 from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.lib.files import save_encrypted
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, staff_login
 from tests.idcard.conftest import CASES, confirm, new_period, store_reading
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def reading(at_step_4: ApiClient, alice: Any) -> CardReading:
 @pytest.fixture
 def reviewer(client: Client) -> Client:
     staff_create(username="rev", password="Rev-Pass-2026!", role="审核员")
-    assert client.login(username="rev", password="Rev-Pass-2026!")
+    staff_login(client, User.objects.get(username="rev"))
     return client
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from idrenew.outbox.models import OutboxEvent
 from idrenew.outbox.services import backoff, handles, outbox_add, outbox_dispatch
 from idrenew.verification.models import OutboundSms
 from idrenew.verification.sms import SmsBackend, SmsMessage, SmsSendError
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +55,7 @@ def test_a_failing_event_becomes_a_dead_letter_then_is_sent_again(settings: Any)
     OutboxEvent.objects.filter(pk=event.pk).update(payload='{"n": 1}')  # the peer is back
     operator = staff_create(username="ops", password="Ops-Pass-2026!", role="管理员")
     client = Client()
-    assert client.login(username="ops", password="Ops-Pass-2026!")
+    staff_login(client, User.objects.get(username="ops"))
     resp = client.post(
         "/admin/outbox/outboxevent/",
         {"action": "retry_events", "_selected_action": [str(event.pk)]},
@@ -69,7 +71,7 @@ def test_a_reviewer_cannot_resend_dead_letters(settings: Any) -> None:
     OutboxEvent.objects.filter(pk=event.pk).update(status="dead")
     staff_create(username="rev", password="Rev-Pass-2026!", role="审核员")
     client = Client()
-    assert client.login(username="rev", password="Rev-Pass-2026!")
+    staff_login(client, User.objects.get(username="rev"))
     client.post(
         "/admin/outbox/outboxevent/",
         {"action": "retry_events", "_selected_action": [str(event.pk)]},

@@ -18,6 +18,7 @@ from idrenew.reminders.services import PURPOSE, period_key, remind_expiring
 from idrenew.verification.models import OutboundSms
 from idrenew.verification.services import sms_deliver
 from idrenew.verification.sms import SmsBackend, SmsMessage, SmsSendError
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -225,7 +226,7 @@ def test_admin_lists_reminders_read_only(demo_customers: dict[str, Any], outbox:
     remind_expiring(days=30)
     operator = staff_create(username="ops1", password="Staff-Pass-2026!", role="管理员")
     client = Client()
-    client.force_login(operator)
+    staff_login(client, operator)
     resp = client.get("/admin/reminders/expiryreminder/")
     assert resp.status_code == 200
     html = resp.content.decode()

@@ -17,6 +17,7 @@ from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.outbox.models import OutboxEvent
 from idrenew.review import services
 from idrenew.review.models import CaseReview, Decision
+from tests.conftest import staff_login
 from tests.review.test_admin_case import page_url, with_images
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def test_reviewer_without_unmask_never_receives_the_full_id_number(
     decided(submitted, approver, alice)
     assert CardReading.objects.get(case=submitted).ocr["id_number"] == alice.id_number
     assert not reviewer.has_perm("customers.unmask_id_number")
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     full = alice.id_number
     for url in pages(submitted, alice):
         resp = client.get(url)
@@ -94,7 +95,7 @@ def test_outbox_shows_dead_letters_but_never_the_payload(
     client: Client, reviewer: User, approver: User, submitted: RenewalCase, alice: Any
 ) -> None:
     decided(submitted, approver, alice)
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     listing = client.get("/admin/outbox/outboxevent/?status=dead").content.decode()
     assert "投递失败（死信）" in listing and submitted.reference in listing
     assert "ReportRejected: bad row " + alice.id_number_masked[:6] in listing
@@ -107,7 +108,7 @@ def test_outbox_shows_dead_letters_but_never_the_payload(
 def test_unmask_shows_the_number_and_each_look_is_audited(
     client: Client, approver: User, submitted: RenewalCase, alice: Any
 ) -> None:
-    client.force_login(approver)
+    staff_login(client, approver)
     page = client.get(page_url(submitted)).content.decode()
     assert "显示完整证件号" in page and alice.id_number not in page
     url = reverse("review:case_unmask", args=[submitted.pk])
@@ -138,7 +139,7 @@ def test_outbox_retry_needs_the_permission_and_redelivers(
     settings.IDRENEW_CFMMC_DIR = tmp_path
     decided(submitted, approver, alice)
     event = OutboxEvent.objects.get(topic="cfmmc.customer_change")
-    client.force_login(make_staff("ops1", "管理员"))
+    staff_login(client, make_staff("ops1", "管理员"))
     listing = client.get("/admin/outbox/outboxevent/").content.decode()
     assert "重新投递" in listing
     resp = client.post(
@@ -156,7 +157,7 @@ def test_outbox_retry_needs_the_permission_and_redelivers(
 def test_card_uploads_and_review_records_hold_no_full_number(
     client: Client, reviewer: User, submitted: RenewalCase, alice: Any
 ) -> None:
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     upload = CardUpload.objects.filter(case=submitted).first()
     assert upload is not None
     for url in [

@@ -16,6 +16,7 @@ from idrenew.audit.models import AuditEvent
 from idrenew.cases.models import RenewalCase
 from idrenew.customers.models import Customer
 from idrenew.review.models import CaseReview
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 QUEUE = "/admin/cases/renewalcase/"
@@ -77,7 +78,7 @@ def listed(client: Client, query: str = "") -> list[str]:
 
 @pytest.fixture
 def staff_client(client: Client, reviewer: User) -> Client:
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     return client
 
 

@@ -16,6 +16,7 @@ from idrenew.audit.models import ActorType, AuditEvent
 from idrenew.cases.models import RenewalCase
 from idrenew.outbox.models import OutboxEvent
 from idrenew.review.dashboard import dashboard_data, humanize_duration
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 URL = "/backoffice/review/dashboard"
@@ -176,11 +177,11 @@ def test_page_for_staff_with_the_permission(
     client = Client()
     assert client.get(URL).status_code == 302  # the admin login
 
-    client.force_login(make_staff("ops1", "管理员"))
+    staff_login(client, make_staff("ops1", "管理员"))
     resp = client.get(URL)
     assert resp.status_code == 200
 
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
     resp = client.get(URL)
     assert resp.status_code == 200
     html = resp.content.decode()
@@ -194,7 +195,7 @@ def test_page_for_staff_with_the_permission(
 def test_page_refused_without_the_permission(db: Any) -> None:
     user = User.objects.create_user("plain", password="x", is_staff=True)
     client = Client()
-    client.force_login(user)
+    staff_login(client, user)
     assert client.get(URL).status_code == 403
 
 

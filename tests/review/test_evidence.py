@@ -20,6 +20,7 @@ from idrenew.audit.models import AuditEvent
 from idrenew.cases.models import RenewalCase
 from idrenew.review.evidence import evidence_bundle
 from idrenew.signing.models import SignedDocument
+from tests.conftest import staff_login
 from tests.review.test_retention import add_face_attempt, approve, store_card_files
 
 pytestmark = pytest.mark.django_db
@@ -124,11 +125,11 @@ def test_view_serves_the_zip_to_auditors_only(
     assert resp.status_code == 302 and "/admin/login/" in resp["Location"]
 
     for user in (reviewer, approver):  # staff, but not holding review.export_evidence
-        client.force_login(user)
+        staff_login(client, user)
         assert client.get(url(decided)).status_code == 403
     assert not AuditEvent.objects.filter(action="evidence.exported").exists()
 
-    client.force_login(auditor)
+    staff_login(client, auditor)
     resp = client.get(url(decided))
     assert resp.status_code == 200
     assert resp["Content-Type"] == "application/zip"

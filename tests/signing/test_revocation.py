@@ -22,6 +22,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from idrenew.signing import store
 from idrenew.signing.domain.ca import Authority, RevokedEntry, build_crl
 from idrenew.signing.domain.sign import verify_pdf
+from tests.conftest import staff_login
 
 from .test_sign import NEEDS_PDFSIG, pdfsig
 
@@ -202,7 +203,7 @@ def test_verify_page_shows_revoked(
 
     user = User.objects.create_user("reviewer-r", password="pw-Secret-123", is_staff=True)
     client = Client()
-    client.force_login(user)
+    staff_login(client, user)
     pdf = signed_pair["change_application"]
     _call("ca", "revoke", _customer_serial(pdf), "--reason", "privilegeWithdrawn")
     from django.core.files.uploadedfile import SimpleUploadedFile

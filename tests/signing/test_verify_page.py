@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from idrenew.signing.domain.ca import Authority
+from tests.conftest import staff_login
 
 URL = "/backoffice/verify"
 
@@ -16,7 +17,7 @@ URL = "/backoffice/verify"
 def staff_client(db: Any) -> Client:
     user = User.objects.create_user("reviewer-x", password="pw-Secret-123", is_staff=True)
     client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
+    staff_login(client, user)
     return client
 
 

@@ -26,6 +26,13 @@ _CASE_VIEW = [
     "tradingcalendar.view_calendaryear",
 ]
 
+# Staff sign-in records (django-axes): failures, lockouts, sign-ins; no customer data.
+_SIGNIN_RECORDS = [
+    "axes.view_accessattempt",
+    "axes.view_accesslog",
+    "axes.view_accessfailurelog",
+]
+
 # Roles (Django groups): 审核员 reviews (claim, recommend or approve, reject, return);
 # 审批员 also gives the final approval (under four-eyes, after someone else's review) and may
 # see full ID numbers; 审计员 reads everything, exports evidence, decides nothing;
@@ -51,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "review.view_dashboard",
         "customers.unmask_id_number",
         "core.view_taskrecord",
+        *_SIGNIN_RECORDS,
     ],
     "管理员": [
         "tradingcalendar.add_tradingdayoverride",
@@ -68,6 +76,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "outbox.retry_outboxevent",
         "review.view_dashboard",
         "reminders.view_expiryreminder",
+        *_SIGNIN_RECORDS,
+        "axes.delete_accessattempt",  # lift a lockout (staffauth admin action, audited)
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",  # reset a lost phone's device (audited)
     ],
 }
 
@@ -108,8 +120,14 @@ DEMO_STAFF: tuple[tuple[str, str], ...] = (
 )
 
 
-def ensure_demo_staff() -> None:
-    """One demo account per role, all with the demo password."""
+def ensure_demo_staff() -> dict[str, str]:
+    """One demo account per role, all with the demo password, each enrolled for two-factor
+    sign-in; returns each account's TOTP secret (kept across runs) for the console."""
+    from idrenew.staffauth.services import totp_device_ensure
+
     _, password = DEMO_REVIEWER
+    secrets = {}
     for username, role in DEMO_STAFF:
-        staff_create(username=username, password=password, role=role)
+        user = staff_create(username=username, password=password, role=role)
+        secrets[username] = totp_device_ensure(user=user).secret
+    return secrets

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("数据库已就绪 (database ready)"))
         call_command("seed_demo", stdout=self.stdout)
-        ensure_demo_staff()
+        totp_secrets = ensure_demo_staff()
         cards = settings.DATA_DIR / "demo-idcards"
         call_command("demo_idcards", out=str(cards), stdout=StringIO())
         base = f"http://127.0.0.1:{options['port']}"
@@ -38,6 +38,11 @@ class Command(BaseCommand):
         _, password = DEMO_REVIEWER
         accounts = "，".join(f"{name}（{role}）" for name, role in DEMO_STAFF)
         self.stdout.write(f"后台演示账号 (staff, password {password}): {accounts}")
+        self.stdout.write(
+            "后台两步验证 (TOTP): 在身份验证器中添加以下密钥 (add to an authenticator app):"
+        )
+        for name, secret in totp_secrets.items():
+            self.stdout.write(f"  {name}: {secret}")
         self.stdout.write("短信验证码会打印在本窗口 (SMS codes are printed in this console).")
         self.stdout.write(
             f"演示客户的新身份证照片 (renewed card photos for steps 4–6): {cards}/"
