@@ -180,7 +180,8 @@ def storage_problems() -> list[str]:
     writable."""
     if settings.S3_BUCKET:
         return _s3_problems()
-    root = Path(settings.MEDIA_ROOT)
+    storage = cast(dict[str, Any], settings.STORAGES["default"])
+    root = Path(storage.get("OPTIONS", {}).get("location") or settings.MEDIA_ROOT)
     try:
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=root, prefix=".check-"):
