@@ -59,14 +59,18 @@ class ReadOut(Schema):
 class Point(StrictIn):
     x: float = Field(..., ge=-10, le=10_000)
     y: float = Field(..., ge=-10, le=10_000)
-    t: float = Field(..., ge=0)
+    t: float = Field(..., ge=0, le=4_102_444_800_000)
 
 
 class SignatureIn(StrictIn):
-    png: str = Field(..., min_length=1, max_length=3_000_000)
-    strokes: list[list[Point]] = Field(..., max_length=200)
+    """The strokes make the signature (the server draws its image from them; how many strokes
+    and points are allowed is checked there, with coded refusals). ``png`` is accepted from
+    older app versions, checked from its header and not used."""
+
+    strokes: list[list[Point]]
     width: int = Field(..., ge=50, le=4000)
     height: int = Field(..., ge=50, le=4000)
+    png: str | None = Field(None, min_length=1, max_length=1_000_000)
 
 
 class TaskAccepted(Schema):

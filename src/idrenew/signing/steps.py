@@ -9,18 +9,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import io
 import json
 import math
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_customer
@@ -35,6 +32,7 @@ from idrenew.idcard.models import CardReading
 from idrenew.lib.files import read_encrypted, save_encrypted
 from idrenew.lib.net import client_ip, user_agent
 from idrenew.signing import services
+from idrenew.signing.domain import strokes as strokes_domain
 from idrenew.signing.domain.agreements import (
     CaseData,
     FormTable,
@@ -47,7 +45,7 @@ from idrenew.signing.models import AgreementReading, HandSignature, SignedDocume
 MAX_PNG_BYTES = 2 * 1024 * 1024
 MIN_POINTS = 12  # a signature is more than a tap or a dash
 MIN_EXTENT = 0.18  # the drawing spans at least this share of the pad's diagonal
-MIN_INK_PIXELS = 150
+MIN_INK_PIXELS = 150  # dark pixels of the drawn image, at the pad's own scale
 READ_TRANSIT_GRACE = 1.5  # seconds
 
 
@@ -266,36 +264,26 @@ def agreements_done(*, case: RenewalCase, request: HttpRequest | None) -> Renewa
 # --- step 8 ---------------------------------------------------------------------------------
 
 
-def _png_bytes(data_url: str) -> bytes:
+def _client_png_check(data_url: str) -> None:
+    """Older app versions send the pad as a PNG too: its header must describe a pad-sized PNG
+    (checked without decoding a pixel); the image itself is not used."""
     prefix = "data:image/png;base64,"
-    if not data_url.startswith(prefix):
+    if not data_url.startswith(prefix) or len(data_url) > MAX_PNG_BYTES * 4 // 3 + 64:
         raise _error("SIGNATURE_INVALID", "签名图片格式不正确，请重新签字")
     try:
         raw = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
         raise _error("SIGNATURE_INVALID", "签名图片格式不正确，请重新签字") from None
-    if len(raw) > MAX_PNG_BYTES or not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+    if not strokes_domain.client_png_acceptable(raw):
         raise _error("SIGNATURE_INVALID", "签名图片格式不正确，请重新签字")
-    return raw
-
-
-def _ink_pixels(png: bytes) -> int:
-    """Pixels that are drawn: dark on a light background, or opaque on a transparent one."""
-    try:
-        with Image.open(io.BytesIO(png)) as image:
-            image.load()
-            rgba = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise _error("SIGNATURE_INVALID", "签名图片格式不正确，请重新签字") from None
-    pixels = np.asarray(rgba)
-    alpha = pixels[:, :, 3]
-    if int(alpha.min()) < 128:  # a transparent pad: what is opaque is ink
-        return int((alpha > 128).sum())
-    grey = pixels[:, :, :3].mean(axis=2)
-    return int((grey < 128).sum())
 
 
 Strokes = list[list[dict[str, float]]]
+
+_REFUSALS = {
+    "SIGNATURE_TOO_COMPLEX": "签名笔画过多，请清除后用正常笔迹重新签名",
+    "SIGNATURE_INVALID": "签名数据不正确，请清除后重新签名",
+}
 
 
 def signature_stats(strokes: Strokes, width: int, height: int) -> dict[str, Any]:
@@ -311,12 +299,14 @@ def signature_stats(strokes: Strokes, width: int, height: int) -> dict[str, Any]
 def signature_submit(
     *,
     case: RenewalCase,
-    png_data_url: str,
     strokes: Strokes,
     width: int,
     height: int,
     request: HttpRequest | None,
+    png_data_url: str | None = None,
 ) -> TaskRecord:
+    """Step 8: the signature's image is drawn here from the strokes (capped: strokes, points,
+    coordinates); a PNG the client sends is checked from its header only and not used."""
     case_require_state(case, [State.AGREEMENTS_READ])
     if not agreements_view(case)["all_read"]:  # a new version was published after reading
         case_transition(
@@ -330,16 +320,21 @@ def signature_submit(
         raise _error(
             "AGREEMENT_VERSION_OUTDATED", "协议已更新，请重新阅读最新版本后再签署", status=409
         )
+    try:
+        lines = strokes_domain.strokes_check(strokes, width=width, height=height)
+    except strokes_domain.StrokesRefused as refused:
+        raise _error(refused.code, _REFUSALS[refused.code], **(refused.detail or {})) from None
     stats = signature_stats(strokes, width, height)
     if stats["points"] == 0:
         raise _error("SIGNATURE_EMPTY", "请先在空白处签名")
-    png = _png_bytes(png_data_url)
-    if (
-        stats["points"] < MIN_POINTS
-        or stats["extent"] < MIN_EXTENT
-        or _ink_pixels(png) < MIN_INK_PIXELS
-    ):
+    if png_data_url is not None:
+        _client_png_check(png_data_url)
+    if stats["points"] < MIN_POINTS or stats["extent"] < MIN_EXTENT:
         raise _error("SIGNATURE_TOO_SMALL", "签名过小或过于简单，请在空白处写下完整的姓名")
+    drawn = strokes_domain.strokes_draw(lines, width=width, height=height)
+    if drawn.ink_pixels < MIN_INK_PIXELS:
+        raise _error("SIGNATURE_TOO_SMALL", "签名过小或过于简单，请在空白处写下完整的姓名")
+    png = drawn.png
     signature = HandSignature.objects.create(
         case=case,
         image_name=save_encrypted("signing/signatures", png, suffix=".png"),
