@@ -438,6 +438,10 @@ IDRENEW_CFMMC_DIR = Path(envstr("IDRENEW_CFMMC_DIR", str(DATA_DIR / "cfmmc")))
 # Privacy: biometric data (face best frame, embedding, card portrait) is deleted this many
 # days after the decision; the decision, card images and signed PDFs are kept.
 IDRENEW_BIOMETRIC_RETENTION_DAYS = envint("IDRENEW_BIOMETRIC_RETENTION_DAYS", 30)
+# Task records (a slow step's arguments and result, encrypted) are deleted this many hours
+# after they were created (``housekeeping``): the H5 reads a result within its session (idle
+# timeout 15 minutes) and operators look at a failed run the same day; nothing reads one later.
+IDRENEW_TASK_RECORD_RETENTION_HOURS = envint("IDRENEW_TASK_RECORD_RETENTION_HOURS", 24)
 # Expiry reminders: at most one SMS per customer per this many days.
 IDRENEW_REMINDER_PERIOD_DAYS = envint("IDRENEW_REMINDER_PERIOD_DAYS", 30)
 

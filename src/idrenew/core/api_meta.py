@@ -16,6 +16,7 @@ from idrenew.core.auth import CustomerAuth, request_customer
 from idrenew.core.errors import TaskNotFound
 from idrenew.core.models import TaskRecord
 from idrenew.core.schemas import ErrorOut
+from idrenew.core.tasks import task_result
 
 router = Router(tags=["meta"])
 
@@ -81,5 +82,5 @@ def task_status(request: HttpRequest, task_id: str) -> TaskOut:
     if record is None:  # someone else's task looks exactly like a missing one
         raise TaskNotFound()
     return TaskOut(
-        task_id=str(record.id), status=record.status, result=record.result, error=record.error
+        task_id=str(record.id), status=record.status, result=task_result(record), error=record.error
     )

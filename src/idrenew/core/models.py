@@ -4,6 +4,8 @@ import uuid
 
 from django.db import models
 
+from idrenew.lib.fields import EncryptedJSONField
+
 
 class RateCounter(models.Model):
     """Fixed-window counters for rate limits when no Redis is configured."""
@@ -50,16 +52,22 @@ class TaskStatus(models.TextChoices):
 
 
 class TaskRecord(models.Model):
-    """One run of a slow step (OCR, face analysis, PDF signing), inline or on a worker."""
+    """One run of a slow step (OCR, face analysis, PDF signing), inline or on a worker.
+
+    Arguments and result are encrypted (a signing task's arguments hold the customer's IP
+    address and browser); a result keeps only what the client re-reads, or a reference to
+    rows that hold it (``core.tasks``). ``error`` holds a code and a fixed message only.
+    Records are deleted ``IDRENEW_TASK_RECORD_RETENTION_HOURS`` after creation.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100)
     owner_customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    arguments = models.JSONField(default=dict)
+    arguments = EncryptedJSONField(default=dict)
     status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.PENDING)
-    result = models.JSONField(null=True, blank=True)
+    result = EncryptedJSONField(null=True, blank=True)
     error = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

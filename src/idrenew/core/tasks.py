@@ -6,12 +6,19 @@ answers 202 with the task id and the client polls ``GET /api/tasks/{id}``.
 
 Task functions register by name and receive the record's JSON arguments; they return a
 JSON-able dict, or raise ``AppError`` for a coded failure the customer sees.
+
+Data at rest: arguments and result are encrypted (``EncryptedJSONField``), and a result keeps
+only what the client must re-read. A task whose answer is personal (the OCR task's fields)
+stores a reference instead and registers ``present``, which builds the answer again from the
+encrypted rows when the client polls (:func:`task_result`). ``task_records_purge`` deletes
+records ``IDRENEW_TASK_RECORD_RETENTION_HOURS`` after they were created (``housekeeping``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,20 +31,32 @@ from idrenew.core.models import TaskRecord, TaskStatus
 logger = logging.getLogger(__name__)
 
 TaskFunc = Callable[..., dict[str, Any]]
+Presenter = Callable[[dict[str, Any]], dict[str, Any] | None]
 
 
 class TaskRegistry:
     def __init__(self) -> None:
         self._tasks: dict[str, TaskFunc] = {}
+        self._presenters: dict[str, Presenter] = {}
 
-    def __call__(self, name: str) -> Callable[[TaskFunc], TaskFunc]:
+    def __call__(
+        self, name: str, *, present: Presenter | None = None
+    ) -> Callable[[TaskFunc], TaskFunc]:
+        """Register a task. ``present`` turns the stored result (e.g. a reference to encrypted
+        rows) into the answer the client reads."""
+
         def decorator(func: TaskFunc) -> TaskFunc:
             if name in self._tasks and self._tasks[name] is not func:
                 raise ValueError(f"task {name!r} is already registered")
             self._tasks[name] = func
+            if present is not None:
+                self._presenters[name] = present
             return func
 
         return decorator
+
+    def presenter(self, name: str) -> Presenter | None:
+        return self._presenters.get(name)
 
     def get(self, name: str) -> TaskFunc:
         try:
@@ -89,7 +108,10 @@ def task_submit(
 
 def task_execute(*, task_id: str) -> None:
     """Run one recorded task and store its outcome (called inline or by the worker)."""
-    record = TaskRecord.objects.get(pk=task_id)
+    record = TaskRecord.objects.filter(pk=task_id).first()
+    if record is None:  # purged while it waited in a queue for longer than the retention
+        logger.warning("task %s no longer exists; not run", task_id)
+        return
     if record.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED):
         return  # a redelivered message: the work is done already
     record.status = TaskStatus.RUNNING
@@ -114,3 +136,19 @@ def task_execute(*, task_id: str) -> None:
         record.result = result
     record.finished_at = timezone.now()
     record.save(update_fields=["status", "result", "error", "finished_at"])
+
+
+def task_result(record: TaskRecord) -> dict[str, Any] | None:
+    """The result as the client reads it (built again from its rows where the task stores
+    a reference)."""
+    if record.result is None:
+        return None
+    present = register.presenter(record.name)
+    return present(record.result) if present is not None else record.result
+
+
+def task_records_purge(*, now: datetime | None = None) -> int:
+    """Delete task records past ``IDRENEW_TASK_RECORD_RETENTION_HOURS``; the number deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.IDRENEW_TASK_RECORD_RETENTION_HOURS)
+    return TaskRecord.objects.filter(created_at__lt=cutoff).delete()[0]

@@ -5,8 +5,21 @@ from typing import Any
 from idrenew.core.tasks import register
 
 
-@register("idcard.read")
+def present(stored: dict[str, Any]) -> dict[str, Any] | None:
+    """The side as the client reads it, from the (encrypted) upload: the task record keeps
+    only the upload's id, not the fields read from the card."""
+    if "upload_id" not in stored:
+        return stored
+    from idrenew.idcard.models import CardUpload
+    from idrenew.idcard.services import idcard_side_summary
+
+    upload = CardUpload.objects.filter(pk=stored["upload_id"]).first()
+    return idcard_side_summary(upload) if upload is not None else None
+
+
+@register("idcard.read", present=present)
 def read(*, upload_id: str) -> dict[str, Any]:
     from idrenew.idcard.services import idcard_upload_analyze
 
-    return idcard_upload_analyze(upload_id=upload_id)
+    idcard_upload_analyze(upload_id=upload_id)
+    return {"upload_id": upload_id}
