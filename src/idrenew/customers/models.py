@@ -11,7 +11,7 @@ from idrenew.lib.masking import mask_id_number, mask_mobile
 class Customer(models.Model):
     """The customer record on file (mirrors the counter system's master record)."""
 
-    name = models.CharField("姓名", max_length=50)
+    name = EncryptedTextField("姓名", max_length=50)  # nothing searches by name
     id_type = models.CharField("证件类型", max_length=20, default="身份证")
     id_number = EncryptedTextField("证件号码")
     id_number_hash = models.CharField(max_length=64, db_index=True, editable=False)
