@@ -24,6 +24,7 @@ from idrenew.lib.env import (
     generated_secret,
     secret_problem,
 )
+from idrenew.lib.private_files import private_dir, private_file
 
 django_stubs_ext.monkeypatch()  # generic admin/queryset classes at run time
 
@@ -39,7 +40,11 @@ if ENVIRONMENT not in {"embedded", "production"}:
 PRODUCTION = ENVIRONMENT == "production"
 
 DATA_DIR = Path(envstr("IDRENEW_DATA_DIR", str(_DEFAULT_VAR))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Owner only (0700; sessions in SQLite, generated secrets, uploads): created so, and in the
+# embedded mode an existing looser folder and its secret files are tightened with a warning.
+private_dir(DATA_DIR, tighten=not PRODUCTION)
+for _generated in ("secret_key", "encryption_keys", "lookup_hash_key"):
+    private_file(DATA_DIR / _generated, tighten=not PRODUCTION)
 
 
 def _secret(name: str, filename: str, *, several: bool = False) -> str:
@@ -173,6 +178,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker process started by a test can share it.
     _db["TEST"] = {"NAME": str(DATA_DIR / "test_idrenew.sqlite3")}
     _db["CONN_MAX_AGE"] = 0
+    if _db["NAME"] and _db["NAME"] != ":memory:":
+        # SQLite would create the file under the umask (0644); its -wal/-shm files copy it.
+        _sqlite = Path(_db["NAME"])
+        private_file(_sqlite, create=_sqlite.parent.is_dir(), tighten=not PRODUCTION)
+        for _suffix in ("-wal", "-shm"):
+            private_file(Path(f"{_sqlite}{_suffix}"), tighten=not PRODUCTION)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -276,6 +287,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_ALLOW_ALL_ORIGINS = False  # WhiteNoise would send Access-Control-Allow-Origin: *
 MEDIA_ROOT = DATA_DIR / "files"
+# Uploaded files and their folders (local storage): owner only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 S3_BUCKET = envstr("IDRENEW_S3_BUCKET", "")
 # `idrenew check --deploy` and the web server's start-up ask the bucket whether it answers
 # (a few seconds at most); adapters may use this to skip their network checks too.
