@@ -19,6 +19,7 @@ from idrenew.lib.files import save_encrypted
 from idrenew.outbox.models import OutboxEvent
 from idrenew.outbox.services import outbox_dispatch
 from idrenew.review.models import CaseReview, Decision
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def action_url(case: RenewalCase, action: str) -> str:
 
 
 def as_staff(client: Client, user: User) -> Client:
-    client.force_login(user)
+    staff_login(client, user)
     return client
 
 
@@ -110,7 +111,7 @@ def with_images(case: RenewalCase) -> FaceAttempt:
 
 
 def test_images_face_scores_and_documents_go_through_audited_endpoints(
-    client: Client, reviewer: User, submitted: RenewalCase
+    client: Client, reviewer: User, approver: User, submitted: RenewalCase
 ) -> None:
     attempt = with_images(submitted)
     page = as_staff(client, reviewer).get(page_url(submitted)).content.decode()
@@ -127,9 +128,14 @@ def test_images_face_scores_and_documents_go_through_audited_endpoints(
     looks = AuditEvent.objects.filter(case_id=submitted.pk, actor_type="staff")
     assert looks.filter(action="staff.viewed_card_image").count() == 3
     assert looks.filter(action="staff.viewed_face_image").count() == 1
+    # The signed PDFs carry the full ID number: a reviewer sees their verification only...
+    assert not re.findall(r'href="(/admin/signing/signeddocument/\d+/document.pdf)"', page)
+    assert page.count('data-testid="document-no-download"') == 2
+    # ...an approver (who may see the full number) downloads them.
+    page = as_staff(Client(), approver).get(page_url(submitted)).content.decode()
     pdfs = re.findall(r'href="(/admin/signing/signeddocument/\d+/document.pdf)"', page)
     assert len(pdfs) == 2
-    assert client.get(pdfs[0]).content[:5] == b"%PDF-"
+    assert as_staff(client, approver).get(pdfs[0]).content[:5] == b"%PDF-"
     assert looks.filter(action="staff.viewed_signed_document").count() == 1
 
 
@@ -210,7 +216,7 @@ def test_refusals_come_back_as_messages(
     # Without four-eyes the final approval needs an approver.
     assert post(client, submitted, "approve") == ["您没有最终通过的权限，请联系管理员"]
     other = Client()
-    other.force_login(make_staff("rev2", "审核员"))
+    staff_login(other, make_staff("rev2", "审核员"))
     msgs = post(other, submitted, "claim")
     assert len(msgs) == 1 and msgs[0].startswith(f"该申请正由 {reviewer.username} 办理")
     page = other.get(page_url(submitted)).content.decode()
@@ -230,7 +236,7 @@ def test_four_eyes_reviewer_recommends_and_an_approver_finishes(
     submitted.refresh_from_db()
     assert submitted.state == "submitted"
     second = Client()
-    second.force_login(approver)
+    staff_login(second, approver)
     page = second.get(page_url(submitted)).content.decode()
     assert f"待复核（初审：{reviewer.username}）" in page
     post(second, submitted, "claim")
@@ -254,7 +260,7 @@ def test_only_reviewers_see_the_buttons(
     assert post(client, submitted, "claim") == ["您没有领取审核的权限，请联系管理员"]
     assert post(client, submitted, "release") == ["您没有放弃领取的权限，请联系管理员"]
     admin_client = Client()
-    admin_client.force_login(make_staff("ops1", "管理员"))
+    staff_login(admin_client, make_staff("ops1", "管理员"))
     assert admin_client.get(page_url(submitted)).status_code == 403
 
 
@@ -262,7 +268,7 @@ def test_actions_are_post_only_with_csrf(
     reviewer: User, submitted: RenewalCase, client: Client
 ) -> None:
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(reviewer)
+    staff_login(strict, reviewer)
     assert strict.post(action_url(submitted, "claim")).status_code == 403
     assert as_staff(client, reviewer).get(action_url(submitted, "claim")).status_code == 405
     anonymous = Client().post(action_url(submitted, "claim"))

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -18,7 +19,7 @@ from idrenew.audit.models import AuditEvent
 from idrenew.cases.models import RenewalCase
 from idrenew.signing import services
 from idrenew.signing.models import AgreementReading, HandSignature, SignedDocument
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, staff_login
 from tests.idcard.conftest import CASES, at_step_4, confirm, new_period, store_reading
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +172,7 @@ def test_reviewer_sees_signature_and_documents_and_each_look_is_logged(
     resp = sign(at_step_8, png_data_url(True), strokes(40, 10.0))
     assert at_step_8.get(f"/api/tasks/{resp.json()['task_id']}").json()["status"] == "succeeded"
     staff_create(username="rev", password="Rev-Pass-2026!", role="审核员")
-    assert client.login(username="rev", password="Rev-Pass-2026!")
+    staff_login(client, User.objects.get(username="rev"))
     signature = HandSignature.objects.get()
     page = client.get(f"/admin/signing/handsignature/{signature.pk}/change/")
     assert page.status_code == 200
@@ -179,6 +180,11 @@ def test_reviewer_sees_signature_and_documents_and_each_look_is_logged(
     assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
     doc = SignedDocument.objects.first()
     assert doc is not None
+    # The PDF carries the full ID number: refused to a reviewer, downloaded by an approver.
+    pdf = client.get(f"/admin/signing/signeddocument/{doc.pk}/document.pdf")
+    assert pdf.status_code == 403 and "完整证件号码" in pdf.content.decode()
+    staff_create(username="appr", password="Appr-Pass-2026!", role="审批员")
+    staff_login(client, User.objects.get(username="appr"))
     pdf = client.get(f"/admin/signing/signeddocument/{doc.pk}/document.pdf")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
     actions = set(AuditEvent.objects.filter(actor_type="staff").values_list("action", flat=True))

@@ -17,6 +17,7 @@ from idrenew.audit.admin_mixins import (
     ReadOnlyAdminMixin,
     audited_image_response,
 )
+from idrenew.core import access
 from idrenew.face.domain.types import FAILURE_MESSAGES, PROMPTS
 from idrenew.face.models import FaceAttempt, FaceConsent
 
@@ -92,7 +93,7 @@ class FaceAttemptAdmin(ReadOnlyAdminMixin, AuditedViewMixin, admin.ModelAdmin[Fa
         return own + super().get_urls()
 
     def best_frame_view(self, request: HttpRequest, pk: str) -> HttpResponse:
-        if not self.has_view_permission(request):
+        if not access.can_view_biometric_images(request.user):
             raise PermissionDenied
         attempt = FaceAttempt.objects.filter(pk=pk).select_related("case").first()
         if attempt is None or not attempt.best_frame_name:

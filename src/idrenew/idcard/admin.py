@@ -19,6 +19,7 @@ from idrenew.audit.admin_mixins import (
     ReadOnlyAdminMixin,
     audited_image_response,
 )
+from idrenew.core import access
 from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.idcard.services import message_of
 from idrenew.lib.masking import mask_id_number
@@ -127,6 +128,11 @@ class CardUploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[CardUpload]):
 
     def image_view(self, request: HttpRequest, pk: str, kind: str) -> HttpResponse:
         if not self.has_view_permission(request) or kind not in IMAGES:
+            raise PermissionDenied
+        allowed = (
+            access.can_view_biometric_images if kind == "portrait" else access.can_view_card_images
+        )
+        if not allowed(request.user):
             raise PermissionDenied
         upload = CardUpload.objects.filter(pk=pk).select_related("case").first()
         name = getattr(upload, IMAGES[kind], "") if upload else ""

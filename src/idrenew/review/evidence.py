@@ -32,6 +32,7 @@ from django.utils import timezone
 from idrenew.audit.models import ActorType, AuditEvent
 from idrenew.audit.services import audit_record
 from idrenew.cases.models import RenewalCase
+from idrenew.core import access
 from idrenew.face.models import FaceAttempt, FaceConsent
 from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.lib.files import read_encrypted
@@ -412,7 +413,7 @@ def _manifest_bytes(manifest: dict[str, Any]) -> bytes:
 def evidence_bundle(case: RenewalCase, user: Any, *, request: HttpRequest | None = None) -> bytes:
     """The ZIP for ``case``. ``user`` must hold ``review.export_evidence``; ``None`` means the
     server's shell (``idrenew evidence-export``), recorded as a system export."""
-    if user is not None and not user.has_perm(EXPORT_PERMISSION):
+    if user is not None and not access.can_export_evidence(user):
         raise PermissionDenied("no permission to export evidence")
     files, _ = case_evidence(case, _username(user))
     manifest = {

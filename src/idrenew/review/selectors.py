@@ -23,6 +23,7 @@ from django.utils import timezone
 from idrenew.audit.models import AuditEvent
 from idrenew.cases.domain.states import LABELS, STEPS, State
 from idrenew.cases.models import RenewalCase
+from idrenew.core import access
 from idrenew.face.domain.types import FAILURE_MESSAGES, PROMPTS
 from idrenew.face.models import FaceAttempt
 from idrenew.idcard.domain.types import card_date
@@ -367,7 +368,9 @@ def _verification(doc: SignedDocument) -> tuple[bool, dict[str, Any] | None]:
     return intact, report
 
 
-def documents(case: RenewalCase) -> list[DocumentStatus]:
+def documents(case: RenewalCase, *, can_download: bool = False) -> list[DocumentStatus]:
+    """The case's signed documents with their verification summary; the download link only
+    for staff allowed the PDF itself (it carries the full ID number: ``core.access``)."""
     out = []
     for doc in SignedDocument.objects.filter(case=case).order_by("signed_at", "agreement"):
         intact, report = _verification(doc)
@@ -398,7 +401,11 @@ def documents(case: RenewalCase) -> list[DocumentStatus]:
                 signed_at=doc.signed_at,
                 sha256=doc.pdf_sha256,
                 certificate_serial=doc.certificate_serial,
-                url=reverse("admin:signing_signeddocument_pdf", args=[doc.pk]),
+                url=(
+                    reverse("admin:signing_signeddocument_pdf", args=[doc.pk])
+                    if can_download
+                    else ""
+                ),
                 intact=intact,
                 valid=valid,
                 summary=summary,
@@ -529,11 +536,11 @@ def case_page(case: RenewalCase, user: Any, now: datetime | None = None) -> dict
         "checks": checks.get("checks", []),
         "checks_passed": bool(review_row and review_row.checks_passed),
         "rule_version": (checks.get("rule_set") or {}).get("version", ""),
-        "documents": documents(case),
+        "documents": documents(case, can_download=access.can_download_signed_pdf(user)),
         "decisions": decisions(case),
         "audit_trail": audit_trail(case),
         "can_review": can_review,
-        "can_unmask": bool(user.has_perm("customers.unmask_id_number")),
+        "can_unmask": access.can_view_full_id(user),
         "approve_label": approve_label,
         "approve_note": approve_note,
         "reject_reasons": RejectReason.choices,

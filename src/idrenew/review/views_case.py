@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_record
 from idrenew.cases.models import RenewalCase
+from idrenew.core import access
 from idrenew.core.errors import CodedError
 from idrenew.idcard.models import CardReading
 from idrenew.review import errors, services
@@ -131,7 +132,7 @@ def case_return(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @_staff_post
 def case_unmask(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """The full ID number, for a staff member holding the permission; each look is logged."""
-    if not request.user.has_perm("customers.unmask_id_number"):
+    if not access.can_view_full_id(request.user):
         raise PermissionDenied
     case = RenewalCase.objects.select_related("customer").filter(pk=case_id).first()
     if case is None:

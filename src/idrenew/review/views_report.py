@@ -18,8 +18,9 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from idrenew.cases.models import RenewalCase
+from idrenew.core import access
 from idrenew.review.dashboard import dashboard_data, humanize_duration
-from idrenew.review.evidence import EXPORT_PERMISSION, evidence_bundle
+from idrenew.review.evidence import evidence_bundle
 
 
 def _require(request: HttpRequest, perm: str) -> None:
@@ -51,7 +52,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_GET
 def evidence_zip(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    _require(request, EXPORT_PERMISSION)
+    if not access.can_export_evidence(request.user):
+        raise PermissionDenied
     case = get_object_or_404(RenewalCase.objects.select_related("customer"), pk=case_id)
     data = evidence_bundle(case, request.user, request=request)
     response = HttpResponse(data, content_type="application/zip")

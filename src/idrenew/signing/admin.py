@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
@@ -16,6 +17,7 @@ from idrenew.audit.admin_mixins import (
     ReadOnlyAdminMixin,
     audited_image_response,
 )
+from idrenew.core import access
 from idrenew.signing.models import AgreementReading, HandSignature, SignedDocument
 
 
@@ -71,7 +73,7 @@ class HandSignatureAdmin(ReadOnlyAdminMixin, AuditedViewMixin, admin.ModelAdmin[
         return own + super().get_urls()
 
     def image_view(self, request: HttpRequest, pk: str) -> HttpResponse:
-        if not self.has_view_permission(request):
+        if not access.can_view_signature_image(request.user):
             raise PermissionDenied
         signature = HandSignature.objects.filter(pk=pk).select_related("case").first()
         if signature is None:
@@ -107,6 +109,14 @@ class SignedDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[SignedDocument]):
     )
     readonly_fields = fields
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if access.can_download_signed_pdf(request.user):
+            return self.fields
+        return tuple(f for f in self.fields if f != "download")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
+
     @admin.display(description="文件")
     def download(self, obj: SignedDocument) -> str:
         url = reverse("admin:signing_signeddocument_pdf", args=[obj.pk])
@@ -118,11 +128,25 @@ class SignedDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[SignedDocument]):
         return own + super().get_urls()
 
     def pdf_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The signed PDF carries the full ID number: only for staff allowed to see it
+        (``core.access``); the others get a 403 explaining where the verification is."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         doc = SignedDocument.objects.filter(pk=pk).select_related("case").first()
         if doc is None:
             raise Http404
+        if not access.can_download_signed_pdf(request.user):
+            return TemplateResponse(
+                request,
+                "admin/signing/pdf_refused.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "无权下载已签署协议",
+                    "message": access.SIGNED_PDF_REFUSED,
+                    "case_id": doc.case_id,
+                },
+                status=403,
+            )
         return audited_image_response(
             request,
             storage_name=doc.pdf_name,
