@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from idrenew.cases.models import RenewalCase
 from idrenew.core.staff import staff_create
 from idrenew.customers.models import Customer
 from idrenew.outbox.models import OutboxEvent
 from idrenew.verification.models import OutboundSms
+from tests.conftest import totp_code
 from tests.e2e.test_face import sign_in
 from tests.e2e.test_signing import read_sign_and_submit, to_step_7
 
@@ -36,9 +38,18 @@ def desk(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 def staff_sign_in(page: Any, username: str) -> None:
+    """Password, then the second factor: a staff member without a device enrols one (the
+    page shows its QR code) and types the code an authenticator app would show."""
     page.goto("/admin/login/?next=/admin/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/otp/**")
+    enrolling = "/admin/otp/setup/" in page.url
+    if enrolling:
+        page.get_by_test_id("otp-qr").locator("svg").wait_for()
+    device = TOTPDevice.objects.get(user__username=username, confirmed=not enrolling)
+    page.fill("#id_otp_token", totp_code(device))
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
 
