@@ -8,7 +8,7 @@ import type { TaskAccepted } from './tasks'
  */
 const BASE = '/cases/current'
 
-/** A signature PNG and its strokes on a slow mobile link. */
+/** A signature's strokes on a slow mobile link. */
 const SIGNATURE_UPLOAD_TIMEOUT = 60_000
 
 export type AgreementKey = 'change_application' | 'digital_certificate' | (string & {})
@@ -56,9 +56,12 @@ export interface StrokePoint {
 
 export type Stroke = StrokePoint[]
 
+/**
+ * The signature is its strokes: the server draws the image put into the agreements from them
+ * (at most 60 strokes, 2,000 points in a stroke and 5,000 in all; more is refused with
+ * SIGNATURE_TOO_COMPLEX). `width` × `height` is the pad's size in CSS pixels.
+ */
 export interface SignatureIn {
-  /** `data:image/png;base64,…`, `width` × `height` pixels. */
-  png: string
   strokes: Stroke[]
   width: number
   height: number
@@ -130,7 +133,7 @@ export async function finishAgreements(idempotencyKey: string, options?: Request
 
 /**
  * 确认提交: 202 with the signing task (its `result` is `SignedOut`; the case moves to step 9).
- * Refusals at once: SIGNATURE_EMPTY, SIGNATURE_TOO_SMALL, SIGNATURE_INVALID.
+ * Refusals at once: SIGNATURE_EMPTY, SIGNATURE_TOO_SMALL, SIGNATURE_TOO_COMPLEX, SIGNATURE_INVALID.
  */
 export async function submitSignature(
   input: SignatureIn,

@@ -1,8 +1,32 @@
 import type { Stroke, StrokePoint } from '@/api/signing'
 
-/** Ink of the pad and of the exported PNG (CSS pixels at scale 1). */
+/** Ink of the pad (CSS pixels at scale 1; the server draws the signature with the same width). */
 export const INK_COLOR = '#1a1a1a'
 export const INK_WIDTH = 3
+
+/** What the server accepts (docs/api.md, `POST /signature`): more is SIGNATURE_TOO_COMPLEX. */
+export const MAX_POINTS = 5000
+export const MAX_POINTS_PER_STROKE = 2000
+
+/**
+ * The strokes within the server's point limits: a long signature drawn on a fast touch screen
+ * is thinned out evenly, each stroke keeping its first and last point (its shape stays).
+ */
+export function thinStrokes(
+  strokes: readonly Stroke[],
+  maxPoints: number = MAX_POINTS,
+  maxPerStroke: number = MAX_POINTS_PER_STROKE,
+): Stroke[] {
+  const total = strokes.reduce((n, s) => n + s.length, 0)
+  // Every stroke keeps at least its two ends: reserve them before sharing out the rest.
+  const ratio = total > maxPoints ? Math.max(0, maxPoints - 2 * strokes.length) / total : 1
+  return strokes.map((stroke) => {
+    const budget = Math.max(2, Math.min(maxPerStroke, Math.floor(stroke.length * ratio)))
+    if (stroke.length <= budget) return stroke.map((p) => ({ ...p }))
+    const step = (stroke.length - 1) / (budget - 1)
+    return Array.from({ length: budget }, (_, i) => ({ ...stroke[Math.round(i * step)]! }))
+  })
+}
 
 /** Points are kept to 0.1 CSS pixel: finer than any finger, and a smaller upload. */
 export function roundCoord(value: number): number {

@@ -1,8 +1,9 @@
 import { mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { drawOn, type FakeContext, FAKE_PNG, installCanvas } from '@/test-utils/dom'
+import { drawOn, type FakeContext, installCanvas } from '@/test-utils/dom'
 import { i18n } from '@/utils/i18n'
 import SignaturePad from '../index.vue'
+import { MAX_POINTS, MAX_POINTS_PER_STROKE, thinStrokes } from '../strokes'
 
 let size: { width: number; height: number }
 let ctx: FakeContext
@@ -104,18 +105,39 @@ describe('SignaturePad', () => {
     expect(wrapper.emitted('change')!.at(-1)).toEqual([0])
   })
 
-  it('should export a PNG of the pad size with the strokes', () => {
+  it('should export the strokes and the pad size, and no picture', () => {
     const wrapper = mountPad()
     drawOn(canvasOf(wrapper), [
       [10, 10],
       [20, 25],
     ])
     const signature = wrapper.vm.exportSignature()
-    expect(signature.png).toBe(FAKE_PNG)
+    expect(Object.keys(signature).sort()).toEqual(['height', 'strokes', 'width'])
     expect(signature.width).toBe(300)
     expect(signature.height).toBe(200)
     expect(signature.strokes).toHaveLength(1)
-    expect(ctx.fillRect).toHaveBeenCalledWith(0, 0, 300, 200)
+    expect(signature.strokes[0]!.map((p) => [p.x, p.y])).toEqual([
+      [10, 10],
+      [20, 25],
+    ])
+    expect(HTMLCanvasElement.prototype.toDataURL).not.toHaveBeenCalled()
+  })
+
+  it('should thin a long signature to the server limits, keeping each stroke\'s ends', () => {
+    const stroke = (n: number, s: number) => Array.from({ length: n }, (_, i) => ({ x: i, y: s, t: i }))
+    const many = Array.from({ length: 20 }, (_, s) => stroke(400, s))
+    const thinned = thinStrokes(many)
+    const total = thinned.reduce((n, s) => n + s.length, 0)
+    expect(total).toBeLessThanOrEqual(MAX_POINTS)
+    expect(total).toBeGreaterThan(MAX_POINTS * 0.9)
+    for (const [i, s] of thinned.entries()) {
+      expect(s[0]).toEqual(many[i]![0])
+      expect(s.at(-1)).toEqual(many[i]!.at(-1))
+    }
+    const long = thinStrokes([stroke(MAX_POINTS_PER_STROKE * 2, 0)])
+    expect(long[0]!.length).toBe(MAX_POINTS_PER_STROKE)
+    const small = [stroke(30, 0), stroke(1, 1)]
+    expect(thinStrokes(small)).toEqual(small)
   })
 
   it('should not draw while disabled', () => {

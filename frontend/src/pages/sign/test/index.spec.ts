@@ -6,7 +6,7 @@ import * as metaApi from '@/api/meta'
 import * as signingApi from '@/api/signing'
 import * as tasksApi from '@/api/tasks'
 import { apiError, makeCase, makeMeta, makeSession, mountAt, toastText } from '@/test-utils'
-import { drawOn, FAKE_PNG, installCanvas } from '@/test-utils/dom'
+import { drawOn, installCanvas } from '@/test-utils/dom'
 import SignPage from '../index.vue'
 
 vi.mock('@/api/meta')
@@ -117,7 +117,7 @@ describe('sign step (协议签署)', () => {
     expect(wrapper.find('.signature-pad__placeholder').exists()).toBe(true)
   })
 
-  it('should upload the PNG and strokes, show progress while the task runs, then go to step 9', async () => {
+  it('should send the strokes (no picture), show progress while the task runs, then go to step 9', async () => {
     let finish: (() => void) | undefined
     const done = new Promise<void>((resolve) => {
       finish = resolve
@@ -134,7 +134,7 @@ describe('sign step (协议签署)', () => {
     expect(signingApi.submitSignature).toHaveBeenCalledTimes(1)
     const [body, key] = vi.mocked(signingApi.submitSignature).mock.calls[0]!
     expect(key).toMatch(/^[0-9a-f-]{36}$/)
-    expect(body.png).toBe(FAKE_PNG)
+    expect(body).not.toHaveProperty('png')
     expect(body.width).toBe(343)
     expect(body.height).toBe(200)
     expect(body.strokes).toHaveLength(1)
