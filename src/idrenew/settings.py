@@ -97,6 +97,10 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 if envbool("IDRENEW_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the proxy, the client address is the X-Forwarded-For entry this many places from the
+# right (each trusted proxy appends the address it saw); entries further left are the
+# client's own claims and are ignored (lib/net.py).
+IDRENEW_TRUSTED_PROXIES = envint("IDRENEW_TRUSTED_PROXIES", 1)
 
 INSTALLED_APPS = [
     "idrenew.core.admin_apps.AdminConfig",
@@ -363,6 +367,17 @@ IDRENEW_CAPTCHA_TTL = envint("IDRENEW_CAPTCHA_TTL", 120)
 IDRENEW_PASSWORD_MAX_FAILURES = envint("IDRENEW_PASSWORD_MAX_FAILURES", 5)
 IDRENEW_PASSWORD_LOCK_MINUTES = envint("IDRENEW_PASSWORD_LOCK_MINUTES", 30)
 IDRENEW_SIGNIN_PER_IP_PER_HOUR = envint("IDRENEW_SIGNIN_PER_IP_PER_HOUR", 120)
+# Per-source escalation of failed sign-ins (verification/services.py, "Failed sign-ins"):
+# per (account, IP) and (account, device) the first FREE failures are free, each further one
+# makes that source wait 2, 4, 8 … s (SIGNIN_SLOW_DOWN), and at MAX that source is locked out
+# of the account for IDRENEW_PASSWORD_LOCK_MINUTES; only ACCOUNT_CEILING consecutive failures
+# from all sources together lock the account for everyone.
+IDRENEW_SMS_FREE_FAILURES = envint("IDRENEW_SMS_FREE_FAILURES", 5)
+IDRENEW_SMS_SOURCE_MAX_FAILURES = envint("IDRENEW_SMS_SOURCE_MAX_FAILURES", 10)
+IDRENEW_SMS_ACCOUNT_CEILING = envint("IDRENEW_SMS_ACCOUNT_CEILING", 100)
+IDRENEW_PASSWORD_ACCOUNT_CEILING = envint("IDRENEW_PASSWORD_ACCOUNT_CEILING", 50)
+IDRENEW_SMS_DAILY_PER_ACCOUNT_IP = envint("IDRENEW_SMS_DAILY_PER_ACCOUNT_IP", 10)
+IDRENEW_CAPTCHA_PER_IP_PER_MINUTE = envint("IDRENEW_CAPTCHA_PER_IP_PER_MINUTE", 30)
 
 # --- step 3: face ---------------------------------------------------------------------------
 IDRENEW_FACE_ENGINE = envstr("IDRENEW_FACE_ENGINE", "idrenew.face.domain.engine.LocalFaceEngine")
