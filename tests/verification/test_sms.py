@@ -87,12 +87,15 @@ class TestSend:
     ) -> None:
         from django.core.cache import cache
 
-        from idrenew.verification.services import _account_hash
+        from idrenew.verification.services import _account_hash, _cooldown_key, _last4_hash
 
         settings.IDRENEW_SMS_DAILY_PER_ACCOUNT = 2
+        cooldown = _cooldown_key(
+            _account_hash("sms", alice.fund_account), _last4_hash(alice.mobile[-4:])
+        )
         answers = []
         for _ in range(3):
-            cache.delete(f"sms:cooldown:{_account_hash('sms', alice.fund_account)}")
+            cache.delete(cooldown)
             answers.append(send(api, alice.fund_account, alice.mobile[-4:]))
         assert [r.status_code for r in answers[:2]] == [200, 200]
         assert answers[2].status_code == 429

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from idrenew.verification.models import OutboundSms, SignInLock
+from idrenew.verification.models import OutboundSms, SignInLock, SignInSource
 from idrenew.verification.services import signin_lock_lift
+
+
+def _locked_now() -> Q:
+    """Locked for everyone, or for at least one source (an IP address or a device)."""
+    now = timezone.now()
+    source_locked = SignInSource.objects.filter(
+        path=OuterRef("path"), account_hash=OuterRef("account_hash"), locked_until__gt=now
+    )
+    return Q(locked_until__gt=now) | Q(Exists(source_locked))
 
 
 class LockedNowFilter(admin.SimpleListFilter):
@@ -17,11 +26,10 @@ class LockedNowFilter(admin.SimpleListFilter):
         return [("yes", "锁定中"), ("no", "未锁定")]
 
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        now = timezone.now()
         if self.value() == "yes":
-            return queryset.filter(locked_until__gt=now)
+            return queryset.filter(_locked_now())
         if self.value() == "no":
-            return queryset.exclude(locked_until__gt=now)
+            return queryset.exclude(_locked_now())
         return queryset
 
 
@@ -41,11 +49,11 @@ class SignInLockAdmin(admin.ModelAdmin[SignInLock]):
     exclude = ["account_hash"]
     actions = ["lift"]
 
-    @admin.display(boolean=True, description="锁定中")
+    @admin.display(boolean=True, description="锁定中（全部或部分来源）")
     def is_locked(self, obj: SignInLock) -> bool:
-        return bool(obj.locked_until and obj.locked_until > timezone.now())
+        return SignInLock.objects.filter(_locked_now(), pk=obj.pk).exists()
 
-    @admin.action(description="解除所选账户的登录锁定", permissions=["change"])
+    @admin.action(description="解除所选账户的登录锁定（含各来源）", permissions=["change"])
     def lift(self, request: HttpRequest, queryset: QuerySet[SignInLock]) -> None:
         count = 0
         for lock in queryset:

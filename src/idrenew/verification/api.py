@@ -18,17 +18,20 @@ from idrenew.core.schemas import ErrorOut, StrictIn
 from idrenew.customers.models import Customer
 from idrenew.lib.masking import mask_name
 from idrenew.verification import services
+from idrenew.verification.devices import device_cookie_set
 from idrenew.verification.sessions import session_close, session_open
 
 router = Router(tags=["账户验证"])
 
-Account = Field(..., min_length=4, max_length=20, pattern=r"^\d+$")
+# ASCII digits only: "\d" would also take full-width or other Unicode digits, another
+# spelling of the same account with counters of its own (#10).
+Account = Field(..., min_length=4, max_length=20, pattern=r"^[0-9]+$")
 Errors = {400: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut, 423: ErrorOut, 429: ErrorOut}
 
 
 class SmsSendIn(StrictIn):
     fund_account: str = Account
-    mobile_last4: str = Field(..., min_length=4, max_length=4, pattern=r"^\d{4}$")
+    mobile_last4: str = Field(..., min_length=4, max_length=4, pattern=r"^[0-9]{4}$")
 
 
 class SmsSendOut(Schema):
@@ -38,7 +41,7 @@ class SmsSendOut(Schema):
 
 
 class SmsVerifyIn(SmsSendIn):
-    code: str = Field(..., min_length=6, max_length=6, pattern=r"^\d{6}$")
+    code: str = Field(..., min_length=6, max_length=6, pattern=r"^[0-9]{6}$")
     client: Literal["h5", "app"] = "h5"
 
 
@@ -106,7 +109,7 @@ def _browser_csrf(request: HttpRequest, client: str) -> None:
 
 
 @router.post("/sms/send", response={200: SmsSendOut, **Errors}, summary="获取短信验证码")
-def sms_send(request: HttpRequest, payload: SmsSendIn) -> SmsSendOut:
+def sms_send(request: HttpRequest, response: HttpResponse, payload: SmsSendIn) -> SmsSendOut:
     started = time.monotonic()
     try:
         services.sms_send(
@@ -118,6 +121,7 @@ def sms_send(request: HttpRequest, payload: SmsSendIn) -> SmsSendOut:
         remaining = floor - (time.monotonic() - started)
         if remaining > 0:
             time.sleep(remaining)
+    device_cookie_set(request, response)
     return SmsSendOut(
         sent=True,
         resend_after=settings.IDRENEW_SMS_RESEND_COOLDOWN,
@@ -126,7 +130,7 @@ def sms_send(request: HttpRequest, payload: SmsSendIn) -> SmsSendOut:
 
 
 @router.post("/sms/verify", response={200: SessionOut, **Errors}, summary="验证码登录")
-def sms_verify(request: HttpRequest, payload: SmsVerifyIn) -> SessionOut:
+def sms_verify(request: HttpRequest, response: HttpResponse, payload: SmsVerifyIn) -> SessionOut:
     _browser_csrf(request, payload.client)
     customer = services.sms_verify(
         fund_account=payload.fund_account,
@@ -134,14 +138,20 @@ def sms_verify(request: HttpRequest, payload: SmsVerifyIn) -> SessionOut:
         code=payload.code,
         request=request,
     )
+    device_cookie_set(request, response)
     return session_out(customer, session_open(request, customer, client=payload.client))
 
 
-@router.get("/captcha", response=CaptchaOut, summary="获取图形验证码（每次调用生成新图片）")
-def captcha(request: HttpRequest) -> CaptchaOut:
-    record, png = services.captcha_issue()
+@router.get(
+    "/captcha",
+    response={200: CaptchaOut, 429: ErrorOut},
+    summary="获取图形验证码（每次调用生成新图片，仅限本浏览器使用一次）",
+)
+def captcha(request: HttpRequest, response: HttpResponse) -> CaptchaOut:
+    record, png = services.captcha_issue(request=request)
     from idrenew.verification.captcha import data_url
 
+    device_cookie_set(request, response)  # the captcha counts only from this browser
     return CaptchaOut(
         captcha_id=str(record.id), image=data_url(png), expires_in=settings.IDRENEW_CAPTCHA_TTL
     )

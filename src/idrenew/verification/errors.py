@@ -57,6 +57,21 @@ class SignInLocked(AppError):
     retryable = False
 
 
+class SignInSlowDown(AppError):
+    """This source failed several times in a row on this account: it must wait ``retry_after``
+    seconds (2, 4, 8 … growing with each further failure) before the next try."""
+
+    code = "SIGNIN_SLOW_DOWN"
+    status = 429
+    default_message = "尝试过于频繁，为保障账户安全，请稍后再试"
+
+
+class CaptchaRateLimited(AppError):
+    code = "CAPTCHA_RATE_LIMITED"
+    status = 429
+    default_message = "获取图形验证码过于频繁，请稍后再试"
+
+
 class AccountRestricted(AppError):
     code = "ACCOUNT_RESTRICTED"
     status = 403

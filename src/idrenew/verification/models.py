@@ -32,8 +32,12 @@ class SmsChallenge(models.Model):
 
 
 class Captcha(models.Model):
+    """One image captcha: single use, and valid only for the browser (device cookie) that
+    fetched it (``binding_hash`` is the lookup hash of that device id)."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     answer_hash = models.CharField(max_length=64)
+    binding_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
@@ -72,6 +76,38 @@ class SignInLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_path_display()} {self.account_masked}"
+
+
+class SignInSource(models.Model):
+    """Consecutive failures of one source (an IP address or a device cookie) on one account's
+    sign-in path, the slow-down they cause and the source's own lock (see services.py).
+
+    Only hashes are kept: of the account and of the source.
+    """
+
+    class Kind(models.TextChoices):
+        IP = "ip", "IP 地址"
+        DEVICE = "device", "设备"
+
+    path = models.CharField("登录方式", max_length=20, choices=SignInPath.choices)
+    account_hash = models.CharField(max_length=64)
+    kind = models.CharField("来源", max_length=10, choices=Kind.choices)
+    source_hash = models.CharField(max_length=64)
+    failures = models.PositiveSmallIntegerField("连续失败次数", default=0)
+    last_failure_at = models.DateTimeField("最近失败", null=True, blank=True, db_index=True)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录来源失败记录"
+        verbose_name_plural = "登录来源失败记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["path", "account_hash", "kind", "source_hash"], name="signinsource_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_path_display()} {self.get_kind_display()}"
 
 
 class BearerToken(models.Model):

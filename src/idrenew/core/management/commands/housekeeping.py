@@ -13,6 +13,7 @@ from idrenew.core.ratelimit import purge_expired
 from idrenew.core.tasks import task_records_purge
 from idrenew.review.retention import purge_biometrics
 from idrenew.verification.models import BearerToken, Captcha, SmsChallenge
+from idrenew.verification.services import signin_sources_purge
 
 
 class Command(BaseCommand):
@@ -22,7 +23,8 @@ class Command(BaseCommand):
         now = timezone.now()
         expired = case_expire_stale(now=now)
         counts = {
-            "captchas": Captcha.objects.filter(expires_at__lt=now - timedelta(hours=1)).delete()[0],
+            "captchas": Captcha.objects.exclude(expires_at__gte=now, used_at=None).delete()[0],
+            "sign-in sources": signin_sources_purge(now=now),
             "sms codes": SmsChallenge.objects.filter(
                 created_at__lt=now - timedelta(days=2)
             ).delete()[0],
