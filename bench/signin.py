@@ -79,6 +79,7 @@ def main() -> None:
         "IDRENEW_DATA_DIR": str(data_dir),
         "IDRENEW_IGNORE_BUSINESS_HOURS": "1",
         "IDRENEW_SIGNIN_PER_IP_PER_HOUR": "1000000",
+        "IDRENEW_CAPTCHA_PER_IP_PER_MINUTE": "1000000",  # every client shares 127.0.0.1
         "IDRENEW_SMS_BACKEND": "idrenew.verification.sms.LocmemSmsBackend",
         "DJANGO_SETTINGS_MODULE": "idrenew.settings",
     }
