@@ -112,8 +112,8 @@ def test_stock_ocr_solves_under_two_percent() -> None:
     Recognition alone on the whole image (the stock engine's best mode for a one-line
     captcha; it read 73 % of the old images) for all 200, and the full pipeline (detection,
     direction, recognition: 36 % before) for the first 30, as it takes about 0.7 s an image.
-    Solved means equal after the server's normalisation, even ignoring any punctuation the
-    OCR adds.
+    A captcha is solved when either reading equals the answer after the server's
+    normalisation, even ignoring any punctuation the OCR adds.
     """
     import numpy as np
     from PIL import Image
@@ -126,19 +126,18 @@ def test_stock_ocr_solves_under_two_percent() -> None:
         return "".join(c for c in captcha_images.normalise(text) if c.isascii() and c.isalnum())
 
     started = time.monotonic()
-    solved_rec = solved_full = 0
+    solved: list[str] = []  # answers read right by either reading
     for n in range(200):
         answer = captcha_images.new_answer()
         png = captcha_images.render_png(answer)
         image = np.array(Image.open(io.BytesIO(png)).convert("RGB"))
         result, _ = engine(image, use_det=False, use_cls=False)
-        solved_rec += read(result, 0) == answer
+        hit = read(result, 0) == answer
         if n < 30:
             result, _ = engine(image)
-            solved_full += read(result, 1) == answer
+            hit = hit or read(result, 1) == answer
+        if hit:
+            solved.append(answer)
     seconds = time.monotonic() - started
-    print(
-        f"RapidOCR solved {solved_rec}/200 (recognition), {solved_full}/30 (full) in {seconds:.0f} s"
-    )
-    assert solved_rec < 4, f"{solved_rec}/200 solved"  # < 2 %
-    assert solved_full == 0
+    print(f"RapidOCR solved {len(solved)}/200 in {seconds:.0f} s")
+    assert len(solved) < 4, f"{len(solved)}/200 solved: {solved}"  # under 2 %
