@@ -225,6 +225,9 @@ CSRF_FAILURE_VIEW = "idrenew.core.views.csrf_failure"
 # Seconds without a request before a staff session ends; SESSION_COOKIE_AGE stays the
 # absolute limit.
 IDRENEW_STAFF_IDLE_TIMEOUT = envint("IDRENEW_STAFF_IDLE_TIMEOUT", 15 * 60)
+# Staff API bearer tokens (POST /api/staff/token): hours before one expires (the idle timeout
+# above applies to them too).
+IDRENEW_STAFF_TOKEN_HOURS = envint("IDRENEW_STAFF_TOKEN_HOURS", 8)
 # django-axes: wrong passwords (and wrong one-time codes) per user name and per client IP
 # within the cool-off window; at the limit the sign-in is refused until the window has
 # passed or a 管理员 lifts the lock (an audit event). A correct password alone resets nothing:

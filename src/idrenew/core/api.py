@@ -7,7 +7,6 @@ import logging
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -19,10 +18,11 @@ from idrenew.core.errors import (
     ValidationFailed,
     status_error_body,
 )
+from idrenew.core.openapi import ContractAPI
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+api = ContractAPI(
     title="idrenew 证件更新 API",
     version="1",
     description=(
@@ -101,6 +101,7 @@ def _register_routers() -> None:
     from idrenew.core.api_meta import router as meta_router
     from idrenew.face.api import router as face_router
     from idrenew.idcard.api import router as idcard_router
+    from idrenew.review.api_staff import router as staff_router
     from idrenew.signing.api import router as signing_router
     from idrenew.verification.api import router as auth_router
     from idrenew.verification.api import session_router
@@ -112,6 +113,7 @@ def _register_routers() -> None:
     api.add_router("/cases/current/face", face_router)
     api.add_router("/cases/current", idcard_router)
     api.add_router("/cases/current", signing_router)
+    api.add_router("/staff", staff_router)
 
 
 _register_routers()

@@ -119,7 +119,17 @@ def locked_out(
     request: HttpRequest, original_response: Any = None, credentials: Any = None
 ) -> HttpResponse:
     """``AXES_LOCKOUT_CALLABLE``: too many wrong passwords or codes (HTTP 429). Rendered
-    here: axes calls it from its middleware, after template responses are rendered."""
+    here: axes calls it from its middleware, after template responses are rendered. Under
+    ``/api/`` (the staff API's token request) the coded JSON error instead."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        from idrenew.staffauth.errors import StaffLockedOut
+
+        error = StaffLockedOut()
+        return JsonResponse(
+            error.as_body(), status=error.status, json_dumps_params={"ensure_ascii": False}
+        )
     return _page(
         request,
         "staffauth/locked_out.html",

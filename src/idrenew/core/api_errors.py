@@ -1,0 +1,152 @@
+"""The errors each customer operation's services raise, for the OpenAPI contract.
+
+Only what a service raises is listed here: what follows from how an operation is built (the
+sign-in, CSRF, a body, parameters, the idempotency key) is derived by ``core/openapi.py``.
+New operations may declare theirs on the view instead (``@errors(...)`` from
+``core.openapi``); ``tests/core/test_openapi_contract.py`` fails for an operation that has
+neither, and for any answer whose status and code are not documented.
+"""
+
+from __future__ import annotations
+
+from idrenew.cases.errors import (
+    CaseAlreadyActive,
+    CaseExpired,
+    NoActiveCase,
+    RenewalNotAllowed,
+    StepOutOfOrder,
+)
+from idrenew.core.errors import RateLimited, ServiceClosed, TaskNotFound, ValidationFailed
+from idrenew.core.openapi import ErrorSpec
+from idrenew.face import errors as face
+from idrenew.idcard.domain.address import MESSAGES as ADDRESS_MESSAGES
+from idrenew.idcard.domain.rules import MESSAGES as RULE_MESSAGES
+from idrenew.idcard.domain.types import FILE_ERRORS
+from idrenew.verification import errors as signin
+
+# Operation ids as ninja makes them: <module path>_<view name>.
+NONE: tuple[ErrorSpec, ...] = ()
+
+_CURRENT = (NoActiveCase, CaseExpired)  # every call on /cases/current: case_current()
+_STEP = (*_CURRENT, StepOutOfOrder)  # a step of the case: the state it must be in
+_SIGN_IN = (
+    ServiceClosed,
+    RateLimited,
+    ValidationFailed,
+    signin.SignInLocked,
+    signin.SignInSlowDown,
+    signin.AccountRestricted,
+)
+
+_CARD_RULES: tuple[ErrorSpec, ...] = tuple(
+    (422, code, message) for code, message in RULE_MESSAGES.items() if code.startswith("IDCARD_")
+)
+_UPDATE_RULES: tuple[ErrorSpec, ...] = tuple(
+    (422, code, message) for code, message in RULE_MESSAGES.items() if code.startswith("UPDATE_")
+)
+_ADDRESS: tuple[ErrorSpec, ...] = (
+    (422, "TEXT_INVALID_CHARACTERS"),
+    (422, "TEXT_TOO_LONG"),
+    *((422, code, m) for code, m in ADDRESS_MESSAGES.items() if code != "ADDRESS_TOO_SHORT"),
+)
+_FILE: tuple[ErrorSpec, ...] = tuple(
+    (413 if code == "IMAGE_TOO_LARGE" else 400, code, m) for code, m in FILE_ERRORS.items()
+)
+_NOT_READY = (409, "IDCARD_NOT_READY", "请先上传并通过身份证正反面照片")
+_SIGNING_STEP = (409, "CASE_STEP_OUT_OF_ORDER")
+_AGREEMENT = (
+    (404, "AGREEMENT_UNKNOWN", "未找到该协议，请返回重试"),
+    (409, "AGREEMENT_VERSION_OUTDATED", "协议已更新，请重新阅读最新版本"),
+)
+
+OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
+    # meta, session, tasks
+    "idrenew_core_api_meta_meta": NONE,
+    "idrenew_core_api_meta_task_status": (TaskNotFound,),
+    "idrenew_verification_api_session": NONE,
+    # step 2: sign-in
+    "idrenew_verification_api_sms_send": (
+        *_SIGN_IN,
+        signin.SmsCooldown,
+        signin.SmsDailyLimit,
+    ),
+    "idrenew_verification_api_sms_verify": (
+        *_SIGN_IN,
+        signin.SmsCodeInvalid,
+        signin.SmsCodeExpired,
+        signin.SmsCodeExhausted,
+        (403, "CSRF_FAILED", "页面已过期，请刷新页面后重试"),
+    ),
+    "idrenew_verification_api_captcha": (signin.CaptchaRateLimited,),
+    "idrenew_verification_api_password": (
+        *_SIGN_IN,
+        signin.CaptchaInvalid,
+        signin.CaptchaExpired,
+        signin.CredentialsInvalid,
+        (403, "CSRF_FAILED", "页面已过期，请刷新页面后重试"),
+    ),
+    "idrenew_verification_api_logout": NONE,
+    # the case
+    "idrenew_cases_api_case_start": (RenewalNotAllowed, CaseAlreadyActive),
+    "idrenew_cases_api_case_current": _CURRENT,
+    "idrenew_cases_api_case_latest": ((404, "NO_CASE"),),
+    "idrenew_cases_api_case_cancel": _STEP,
+    "idrenew_cases_api_case_redo": (*_STEP, (409, "CASE_NOT_RETURNED")),
+    # step 3: face
+    "idrenew_face_api_notice": NONE,
+    "idrenew_face_api_consent": (*_STEP, face.NoticeOutdated),
+    "idrenew_face_api_decline": _STEP,
+    "idrenew_face_api_challenge": (*_STEP, face.ConsentRequired, face.AttemptsExhausted),
+    "idrenew_face_api_clip": (
+        *_STEP,
+        face.NonceUnknown,
+        face.NonceExpired,
+        face.NonceReused,
+        face.ClipRejected,
+        face.ClipTooLarge,
+    ),
+    "idrenew_face_api_latest": (*_CURRENT, face.NoAttempt),
+    # steps 4-6: the card
+    "idrenew_idcard_api_state": _CURRENT,
+    "idrenew_idcard_api_confirm": (*_STEP, _NOT_READY, *_CARD_RULES),
+    "idrenew_idcard_api_upload": (
+        *_STEP,
+        *_FILE,
+    ),
+    "idrenew_idcard_api_identity": (*_CURRENT, _NOT_READY),
+    "idrenew_idcard_api_identity_confirm": _STEP,
+    "idrenew_idcard_api_identity_retake": _STEP,
+    "idrenew_idcard_api_update": (*_CURRENT, _NOT_READY),
+    "idrenew_idcard_api_update_submit": (*_STEP, _NOT_READY, *_UPDATE_RULES, *_ADDRESS),
+    # steps 7-10: agreements, signature, documents, submission
+    "idrenew_signing_api_agreements": (*_CURRENT, _SIGNING_STEP),
+    "idrenew_signing_api_agreements_done": (
+        *_STEP,
+        (409, "AGREEMENTS_NOT_READ", "请先阅读全部协议"),
+    ),
+    "idrenew_signing_api_agreement_event": (*_STEP, *_AGREEMENT),
+    "idrenew_signing_api_agreement_read": (
+        *_STEP,
+        *_AGREEMENT,
+        (422, "AGREEMENT_NOT_SCROLLED", "请完整阅读协议（滑动至文末）后再确认"),
+        (422, "AGREEMENT_TOO_FAST"),
+    ),
+    "idrenew_signing_api_signature": (
+        *_STEP,
+        (409, "AGREEMENT_VERSION_OUTDATED", "协议已更新，请重新阅读最新版本后再签署"),
+        (422, "SIGNATURE_EMPTY", "请先在空白处签名"),
+        (422, "SIGNATURE_TOO_SMALL", "签名过小或过于简单，请在空白处写下完整的姓名"),
+        (422, "SIGNATURE_TOO_COMPLEX", "签名笔画过多，请清除后用正常笔迹重新签名"),
+        (422, "SIGNATURE_INVALID"),
+    ),
+    "idrenew_signing_api_documents": _CURRENT,
+    "idrenew_signing_api_document_pdf": (
+        *_CURRENT,
+        (404, "DOCUMENT_NOT_FOUND", "未找到该文件，请返回重试"),
+    ),
+    "idrenew_signing_api_submit": _STEP,
+}
+
+
+def documented_for(operation_id: str) -> tuple[ErrorSpec, ...]:
+    return OPERATION_ERRORS.get(operation_id, ())
