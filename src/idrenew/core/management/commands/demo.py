@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import atexit
+import signal
 import subprocess
 import sys
 from io import StringIO
@@ -54,9 +54,26 @@ class Command(BaseCommand):
             return
         # Outbox events that failed after a decision (counter, CFMMC, SMS) are retried by a
         # dispatcher beside the web server, as a deployment runs `idrenew outbox dispatch`.
+        # Both run as children in their own process groups: a Ctrl-C reaches this process,
+        # which stops the web server gracefully, then the dispatcher.
         dispatcher = subprocess.Popen(
             [sys.executable, "-m", "idrenew.cli", "outbox", "dispatch", "--loop", "30"],
             stdout=subprocess.DEVNULL,
+            process_group=0,
         )
-        atexit.register(dispatcher.terminate)
-        run_gunicorn(f"127.0.0.1:{options['port']}", workers=1, threads=8)
+        try:
+            status = run_gunicorn(f"127.0.0.1:{options['port']}", workers=1, threads=8)
+        finally:
+            _stop(dispatcher)
+        if status != 0:
+            raise CommandError(f"web server (gunicorn) stopped with status {status}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
