@@ -96,6 +96,35 @@ def test_reading_must_reach_the_end_and_take_its_time(at_step_7: ApiClient) -> N
     assert {"agreement.opened", "agreement.scrolled_to_end"} <= actions
 
 
+def test_seconds_left_is_when_a_retry_passes(at_step_7: ApiClient, settings: Any) -> None:
+    """``seconds_left`` counts the same transit allowance as the check: waiting exactly that
+    long is enough, and it never asks for more than needed."""
+    from idrenew.signing.steps import READ_TRANSIT_GRACE
+
+    settings.IDRENEW_SIGNING_MIN_READ_SECONDS = 10
+    a = at_step_7.get(f"{CASES}/agreements").json()["agreements"][0]
+    opened = timezone.now() + timedelta(seconds=5)
+    with time_machine.travel(opened, tick=False):
+        assert event(at_step_7, a["key"], a["version"], "opened").status_code == 200
+        assert event(at_step_7, a["key"], a["version"], "scrolled_to_end").status_code == 200
+
+    def read_at(elapsed: float) -> Any:
+        with time_machine.travel(opened + timedelta(seconds=elapsed), tick=False):
+            return read(at_step_7, a["key"], a["version"])
+
+    # accepted from 10 - 1.5 = 8.5 s on
+    for elapsed, left in [(0.0, 9), (3.2, 6), (7.0, 2), (7.6, 1), (8.4, 1)]:
+        resp = read_at(elapsed)
+        assert resp.status_code == 422 and resp.json()["code"] == "AGREEMENT_TOO_FAST"
+        assert resp.json()["detail"]["seconds_left"] == left, elapsed
+        assert f"{left}秒后可确认已阅读" in resp.json()["message"]
+        assert elapsed + left + READ_TRANSIT_GRACE >= 10  # waiting seconds_left suffices
+        assert elapsed + left - 1 + READ_TRANSIT_GRACE < 10  # and one second less would not
+    assert read_at(8.5).status_code == 200
+    reading = AgreementReading.objects.get(agreement=a["key"], version=a["version"])
+    assert reading.seconds == 8.5
+
+
 def png_data_url(draw: bool, size: tuple[int, int] = (600, 300)) -> str:
     image = Image.new("RGB", size, "white")
     if draw:

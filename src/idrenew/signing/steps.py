@@ -228,9 +228,10 @@ def agreement_mark_read(
     seconds = (now - reading.opened_at).total_seconds()
     minimum = settings.IDRENEW_SIGNING_MIN_READ_SECONDS
     # The page counts from the moment it opened the agreement; the server from when the
-    # "opened" event arrived, a moment later: allow that moment.
+    # "opened" event arrived, a moment later: allow that moment. ``seconds_left`` is when a
+    # retry passes this same test (waiting it always suffices), at least 1.
     if seconds + READ_TRANSIT_GRACE < minimum:
-        left = math.ceil(minimum - seconds)
+        left = max(1, math.ceil(minimum - READ_TRANSIT_GRACE - seconds))
         raise _error(
             "AGREEMENT_TOO_FAST", f"请仔细阅读协议，{left}秒后可确认已阅读", seconds_left=left
         )
