@@ -1,21 +1,26 @@
-"""Case endpoints: start, resume, cancel, the status after a decision, redo after a return.
+"""Case endpoints: start, resume, cancel, the status after a decision, redo after a return,
+and the customer's records (我的办理记录): every case with its decision and signed documents.
 Later steps add their own routers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import register_converter
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from idrenew.cases import services
+from idrenew.cases import selectors, services
 from idrenew.cases.domain.states import IN_PROGRESS, State
 from idrenew.cases.models import RenewalCase
 from idrenew.core.auth import CustomerAuth, request_customer
 from idrenew.core.errors import AppError
 from idrenew.core.schemas import ErrorOut, StrictIn
 from idrenew.customers.constants import RENEWAL_ALLOWED
+from idrenew.customers.models import Customer
+from idrenew.signing import documents as signed_documents
+from idrenew.signing.models import SignedDocument
 
 router = Router(tags=["证件更新申请"], auth=CustomerAuth())
 Errors = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 410: ErrorOut}
@@ -29,6 +34,29 @@ class NoCase(AppError):
     status = 404
     default_message = "您还没有证件更新申请，请从首页开始办理"
     retryable = False
+
+
+class CaseNotFound(AppError):
+    code = "CASE_NOT_FOUND"
+    status = 404
+    default_message = "未找到该办理记录，请返回我的办理记录重新选择"
+    retryable = False
+
+
+class CaseReferenceConverter:
+    """``/api/cases/{caseref:reference}``: only a case reference (ZJ + date + six digits), so
+    ``/api/cases/current/…`` and ``/api/cases/latest`` keep their own routes."""
+
+    regex = "ZJ[0-9]{14}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CaseReferenceConverter, "caseref")
 
 
 class CaseNotReturned(AppError):
@@ -72,9 +100,50 @@ class OutcomeOut(Schema):
     can_reapply: bool = False
 
 
+class CaseDocumentOut(Schema):
+    """A signed agreement of the case. ``download_url`` needs the signed-in session (cookie,
+    or the bearer token in the Authorization header); ``link_url`` works without one until
+    ``link_expires_at`` (5 minutes: ask again for a fresh one) — for app clients that open
+    the PDF in a viewer that cannot send the token."""
+
+    key: str
+    title: str
+    sha256: str
+    signed_at: datetime
+    download_url: str
+    link_url: str
+    link_expires_at: datetime
+
+
 class CaseStatusOut(CaseOut):
     closed_at: datetime | None = None
     outcome: OutcomeOut | None = None
+    documents: list[CaseDocumentOut] = Field(default_factory=list)
+
+
+class CaseRecordOut(CaseStatusOut):
+    """One case in 我的办理记录 (the status page's answer for that case)."""
+
+
+class CaseRecordsOut(Schema):
+    cases: list[CaseRecordOut]
+
+
+class DecisionOut(Schema):
+    """One decision of the back office as the customer reads it."""
+
+    kind: str
+    label: str
+    reasons: list[str]
+    note: str
+    decided_at: datetime
+
+
+class CaseRecordDetailOut(CaseStatusOut):
+    """One case of 我的办理记录 with every decision on it, oldest first (a returned case
+    that was approved after the correction shows both)."""
+
+    decisions: list[DecisionOut]
 
 
 class EmptyIn(StrictIn):
@@ -106,7 +175,34 @@ def _can_reapply(case: RenewalCase) -> bool:
     return decision is None or not (set(decision.reasons) & BRANCH_REASONS)
 
 
-def case_status_out(case: RenewalCase) -> CaseStatusOut:
+def case_documents_out(
+    case: RenewalCase, *, customer: Customer, docs: list[SignedDocument] | None = None
+) -> list[CaseDocumentOut]:
+    """The case's signed documents with both links; ``customer`` is the signed-in owner."""
+    if docs is None:
+        docs = signed_documents.documents_latest(case)
+    now = timezone.now()
+    out = []
+    for doc in docs:
+        doc.case = case
+        link = signed_documents.document_link_mint(customer=customer, document=doc, now=now)
+        out.append(
+            CaseDocumentOut(
+                key=doc.agreement,
+                title=f"《{doc.title}》",
+                sha256=doc.pdf_sha256,
+                signed_at=timezone.localtime(doc.signed_at),
+                download_url=f"/api/cases/{case.reference}/documents/{doc.agreement}.pdf",
+                link_url=link.url,
+                link_expires_at=link.expires_at,
+            )
+        )
+    return out
+
+
+def case_status_out(
+    case: RenewalCase, *, docs: list[SignedDocument] | None = None
+) -> CaseStatusOut:
     from idrenew.review.services import case_outcome
 
     outcome = None
@@ -120,7 +216,26 @@ def case_status_out(case: RenewalCase) -> CaseStatusOut:
             decided_at=body.get("decided_at"),
             can_reapply=case.state_enum == State.REJECTED and _can_reapply(case),
         )
-    return CaseStatusOut(**case_out(case).model_dump(), closed_at=case.closed_at, outcome=outcome)
+    return CaseStatusOut(
+        **case_out(case).model_dump(),
+        closed_at=case.closed_at,
+        outcome=outcome,
+        documents=case_documents_out(case, customer=case.customer, docs=docs),
+    )
+
+
+def _expire_if_stale(case: RenewalCase) -> RenewalCase:
+    if case.state_enum in IN_PROGRESS and case.expires_at <= timezone.now():
+        services.case_expire(case=case)  # as /current does: a stale case is closed on the way
+        case.refresh_from_db()
+    return case
+
+
+def _owned_case(request: HttpRequest, reference: str) -> RenewalCase:
+    case = selectors.case_of_customer(customer=request_customer(request), reference=reference)
+    if case is None:
+        raise CaseNotFound()  # also for another customer's case: 404, never 403
+    return _expire_if_stale(case)
 
 
 @router.post("", response={201: CaseOut, **Errors}, summary="开始证件更新申请")
@@ -141,10 +256,7 @@ def case_latest(request: HttpRequest) -> CaseStatusOut:
     case = RenewalCase.objects.filter(customer=customer).order_by("-created_at").first()
     if case is None:
         raise NoCase()
-    if case.state_enum in IN_PROGRESS and case.expires_at <= timezone.now():
-        services.case_expire(case=case)  # as /current does: a stale case is closed on the way
-        case.refresh_from_db()
-    return case_status_out(case)
+    return case_status_out(_expire_if_stale(case))
 
 
 @router.post("/current/cancel", response={200: CaseOut, **Errors}, summary="放弃当前申请")
@@ -163,3 +275,45 @@ def case_redo(request: HttpRequest, payload: EmptyIn) -> CaseOut:
     if case.state_enum != State.RETURNED:
         raise CaseNotReturned(detail={"case": services.case_summary(case)})
     return case_out(review_case_redo(case=case, request=request))
+
+
+# --- 我的办理记录: every case, its decision and signed documents --------------------------
+# Registered after /current, /latest and their sub-paths; the ``caseref`` converter matches
+# references only, so the order is not what keeps them apart.
+
+
+@router.get("", response={200: CaseRecordsOut, **Errors}, summary="我的办理记录")
+def case_records(request: HttpRequest) -> CaseRecordsOut:
+    """Every case of the signed-in customer, newest first, with the decision (reasons as on
+    the status page) and the signed documents (both links)."""
+    cases = [_expire_if_stale(c) for c in selectors.case_list_for(request_customer(request))]
+    docs = signed_documents.documents_latest_by_case(cases)
+    return CaseRecordsOut(
+        cases=[
+            CaseRecordOut(**case_status_out(c, docs=docs.get(c.id, [])).model_dump()) for c in cases
+        ]
+    )
+
+
+@router.get(
+    "/{caseref:reference}", response={200: CaseRecordDetailOut, **Errors}, summary="办理记录详情"
+)
+def case_record(request: HttpRequest, reference: str) -> CaseRecordDetailOut:
+    case = _owned_case(request, reference)
+    return CaseRecordDetailOut(
+        **case_status_out(case).model_dump(),
+        decisions=[DecisionOut(**d) for d in selectors.case_decisions_for_customer(case)],
+    )
+
+
+@router.get(
+    "/{caseref:reference}/documents/{key}.pdf",
+    response={200: None, **Errors},
+    summary="下载已签署的协议（办理记录）",
+)
+def case_record_document(request: HttpRequest, reference: str, key: str) -> HttpResponse:
+    """The customer's own signed PDF of any of their cases, open or closed."""
+    case = _owned_case(request, reference)
+    doc = signed_documents.document_of_case(case, key)
+    doc.case = case
+    return signed_documents.document_response(document=doc, request=request, via="record")

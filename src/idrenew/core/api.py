@@ -102,6 +102,7 @@ def _register_routers() -> None:
     from idrenew.face.api import router as face_router
     from idrenew.idcard.api import router as idcard_router
     from idrenew.review.api_staff import router as staff_router
+    from idrenew.signing.api import link_router as document_link_router
     from idrenew.signing.api import router as signing_router
     from idrenew.verification.api import router as auth_router
     from idrenew.verification.api import session_router
@@ -114,6 +115,7 @@ def _register_routers() -> None:
     api.add_router("/cases/current", idcard_router)
     api.add_router("/cases/current", signing_router)
     api.add_router("/staff", staff_router)
+    api.add_router("/documents", document_link_router)
 
 
 _register_routers()

@@ -1,4 +1,5 @@
-"""Steps 7–10 endpoints: read the agreements, sign by hand, the signed PDFs, submit."""
+"""Steps 7–10 endpoints: read the agreements, sign by hand, the signed PDFs, submit; and the
+signed download link for app clients (``/api/documents/{token}``, no session needed)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from idrenew.cases.api import CaseOut, case_out
 from idrenew.cases.services import case_current
 from idrenew.core.auth import CustomerAuth, request_customer
 from idrenew.core.schemas import ERROR_RESPONSES, StrictIn
+from idrenew.signing import documents as signed_documents
 from idrenew.signing import steps
 
 router = Router(tags=["协议签署"], auth=CustomerAuth())
+# The link is the credential (signed, 5 minutes, one document): no cookie, no bearer token.
+link_router = Router(tags=["协议签署"], auth=None)
 Errors = ERROR_RESPONSES
 
 
@@ -154,10 +158,20 @@ def documents(request: HttpRequest) -> SignedOut:
 def document_pdf(request: HttpRequest, key: str) -> HttpResponse:
     case = case_current(customer=request_customer(request))
     data = steps.document_pdf(case=case, key=key, request=request)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{key}.pdf"'
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return signed_documents.pdf_response(
+        data, disposition=f'inline; filename="{case.reference}-{key}.pdf"'
+    )
+
+
+@link_router.get(
+    "/{token}", response={200: None, **Errors}, summary="下载已签署的协议（限时签名链接）"
+)
+def document_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """A link from ``link_url`` of 我的办理记录 / the status answer: valid 5 minutes, bound to
+    the customer, the case, the document and its SHA-256. Expired: ``410
+    DOCUMENT_LINK_EXPIRED``; altered or not a link: ``404 DOCUMENT_LINK_INVALID``."""
+    doc = signed_documents.document_link_open(token=token)
+    return signed_documents.document_response(document=doc, request=request, via="link")
 
 
 @router.post("/submit", response={200: CaseOut, **Errors}, summary="提交，等待办理")
