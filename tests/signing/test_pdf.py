@@ -3,8 +3,10 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -146,3 +148,37 @@ def _image_xobjects(data: bytes) -> list[tuple[int, int]]:
             if obj.get("/Subtype") == "/Image":
                 sizes.append((int(obj["/Width"]), int(obj["/Height"])))
     return sizes
+
+
+def test_audit_page_times_are_beijing_time_with_the_offset(tmp_path: Path) -> None:
+    """The audit data holds UTC instants (as the database gives them); the page prints them
+    in Asia/Shanghai with ``+08:00``, like every other screen and document."""
+    audit = demo_audit(CASE, now=NOW)  # NOW is 06:00 UTC
+    doc = render_pdf(
+        render_current("change_application", CASE),
+        signature_png=demo_signature_png(),
+        audit=audit,
+        font_path=cjk_font_path(),
+    )
+    page = pdftotext(doc.data, tmp_path).split("签署审计记录", 1)[1]
+    text = _squash(page)
+    assert "签署时间2026-11-3014:00:00+08:00" in text
+    for reading in audit.readings:  # opened and scrolled to the end, each in its cell
+        for moment in (reading.opened_at, reading.scrolled_to_end_at):
+            assert moment is not None and moment.tzinfo is UTC
+            local = moment.astimezone(ZoneInfo("Asia/Shanghai"))
+            assert _squash(local.isoformat(sep=" ", timespec="seconds")) in text
+    assert "13:56:50+08:00" in text  # 05:56:50 UTC: the second agreement opened
+    assert "+00:00" not in text and "T06:00" not in text
+    assert "本页时间均为北京时间（UTC+08:00）" in text
+
+
+def test_audit_page_refuses_a_naive_time() -> None:
+    audit = replace(demo_audit(CASE, now=NOW), signed_at=datetime(2026, 11, 30, 14, 0))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        render_pdf(
+            render_current("change_application", CASE),
+            signature_png=demo_signature_png(),
+            audit=audit,
+            font_path=cjk_font_path(),
+        )

@@ -18,6 +18,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
@@ -77,8 +78,17 @@ class RenderedPdf:
     signature_image_sha256: str
 
 
+# The audit page prints Beijing time, as every other screen and document does, with its
+# offset, e.g. ``2026-11-30 14:00:00+08:00``.
+DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
+
+
 def _fmt_time(moment: datetime | None) -> str:
-    return "—" if moment is None else moment.isoformat(timespec="seconds")
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("audit times must be timezone-aware")
+    return moment.astimezone(DISPLAY_ZONE).isoformat(sep=" ", timespec="seconds")
 
 
 class _Doc(FPDF):
@@ -255,6 +265,7 @@ def _audit_page(
     pdf.multi_cell(
         width,
         4.5,
+        "本页时间均为北京时间（UTC+08:00）。"
         "本文件由客户以数字证书作电子签名，并由本公司加盖电子签名及可信时间戳。"
         "签署后对文件的任何改动均会使签名验证失败。可使用任何支持 PAdES 的工具验证。",
     )
