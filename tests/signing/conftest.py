@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -84,3 +85,13 @@ def pdftotext(data: bytes, tmp_path: Path) -> str:
     return subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True
     ).stdout
+
+
+def garble_signature_contents(data: bytes, which: int = 0) -> bytes:
+    """The PDF with the ``which``-th signature's ``/Contents`` hex replaced by garbage of the
+    same length: the file still parses, that signature's CMS does not."""
+    found = list(re.finditer(rb"/Contents\s*<([0-9a-fA-F]+)>", data))
+    assert len(found) > which, "no such signature"
+    start, end = found[which].span(1)
+    garbage = (b"deadbeef" * ((end - start) // 8 + 1))[: end - start]
+    return data[:start] + garbage + data[end:]

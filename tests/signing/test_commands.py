@@ -11,6 +11,8 @@ from django.core.management import CommandError, call_command
 from idrenew.signing import store
 from idrenew.signing.domain.ca import Authority
 
+from .conftest import garble_signature_contents
+
 
 def _call(*args: str) -> str:
     out = io.StringIO()
@@ -27,7 +29,7 @@ def test_pdf_sample_then_verify_json(signing_ca: Authority, tmp_path: Path) -> N
     assert report["valid"] is True
     assert len(report["signatures"]) == 2
     for sig in report["signatures"]:
-        assert set(sig) == {"signer", "intact", "trusted", "timestamp", "revoked"}
+        assert set(sig) == {"field", "signer", "intact", "trusted", "timestamp", "revoked"}
         assert sig["intact"] and sig["trusted"] and sig["timestamp"]
 
 
@@ -40,6 +42,32 @@ def test_pdf_verify_of_a_tampered_file(
     target.write_bytes(bytes(data))
     assert json.loads(_call("pdf", "verify", str(target), "--json"))["valid"] is False
     assert "NOT VALID" in _call("pdf", "verify", str(target))
+
+
+def test_pdf_verify_names_the_signature_whose_contents_are_garbage(
+    signing_ca: Authority, signed_pair: dict[str, bytes], tmp_path: Path
+) -> None:
+    target = tmp_path / "garbled.pdf"
+    target.write_bytes(garble_signature_contents(signed_pair["change_application"], 0))
+    report = json.loads(_call("pdf", "verify", str(target), "--json"))
+    assert report["valid"] is False
+    assert [s["field"] for s in report["signatures"]] == ["CustomerSignature", "BrokerSignature"]
+    customer, broker = report["signatures"]
+    assert customer["intact"] is False and customer["trusted"] is False
+    assert "CustomerSignature" in customer["error"] and "/Contents" in customer["error"]
+    assert "CMS" in customer["error"] and len(customer["error"]) < 300
+    # the broker's signature covers the garbled bytes: listed, and not intact
+    assert broker["intact"] is False and broker["signer"] == "示例期货有限公司 电子签名"
+    human = _call("pdf", "verify", str(target))
+    assert "NOT VALID" in human and "签名域“CustomerSignature”无法验证" in human
+
+
+def test_pdf_verify_json_says_why_an_unreadable_file_is_not_valid(tmp_path: Path) -> None:
+    target = tmp_path / "junk.pdf"
+    target.write_bytes(b"%PDF-1.7\nnot really")
+    report = json.loads(_call("pdf", "verify", str(target), "--json"))
+    assert report["valid"] is False and report["signatures"] == []
+    assert report["error"].startswith("无法读取 PDF 文件")
 
 
 def test_ca_init_refuses_to_overwrite_without_force(tmp_path: Path, settings: Any) -> None:

@@ -77,7 +77,14 @@ def test_sample_is_valid_until_its_customer_certificate_is_revoked(
     before = json.loads(_call("pdf", "verify", str(target), "--json"))
     assert before["valid"] is True
     assert [s["revoked"] for s in before["signatures"]] == [False, False]
-    assert set(before["signatures"][0]) == {"signer", "intact", "trusted", "timestamp", "revoked"}
+    assert set(before["signatures"][0]) == {
+        "field",
+        "signer",
+        "intact",
+        "trusted",
+        "timestamp",
+        "revoked",
+    }
 
     time.sleep(1.05)  # CRL times have whole seconds: revoke in a later second than signing
     assert "revoked " + serial.group(1) in _call("ca", "revoke", serial.group(1))

@@ -73,6 +73,7 @@ def test_both_signatures_intact_trusted_and_timestamped(
         assert sig.intact and sig.trusted and sig.timestamp
     assert broker.covers_whole_file
     assert report.as_json()["signatures"][0].keys() == {
+        "field",
         "signer",
         "intact",
         "trusted",
@@ -213,3 +214,4 @@ def test_ca_extensions(authority: Authority) -> None:
 def test_garbage_is_not_valid(authority: Authority) -> None:
     report = verify_pdf(b"%PDF-1.7\nnot really", roots=[authority.ca_cert])
     assert not report.valid and report.signatures == ()
+    assert report.error.startswith("无法读取 PDF 文件")

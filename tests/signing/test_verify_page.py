@@ -10,6 +10,8 @@ from django.test import Client
 from idrenew.signing.domain.ca import Authority
 from tests.conftest import staff_login
 
+from .conftest import garble_signature_contents
+
 URL = "/backoffice/verify"
 
 
@@ -73,6 +75,25 @@ def test_tampered_file_reports_invalid(
     resp = _post(staff_client, bytes(data))
     assert resp.status_code == 200
     assert "无效" in resp.content.decode()
+
+
+def test_unparseable_signature_is_listed_with_its_field_and_reason(
+    staff_client: Client, signing_ca: Authority, signed_pair: dict[str, bytes]
+) -> None:
+    data = garble_signature_contents(signed_pair["change_application"], 1)
+    resp = _post(staff_client, data)
+    assert resp.status_code == 200
+    report = resp.context["report"]
+    assert not report.valid
+    assert [s.field for s in report.signatures] == ["CustomerSignature", "BrokerSignature"]
+    customer, broker = report.signatures
+    assert customer.intact and customer.trusted and not customer.error  # untouched revision
+    assert not broker.intact and not broker.trusted
+    assert "BrokerSignature" in broker.error and "/Contents" in broker.error
+    html = resp.content.decode()
+    assert '验证结果：<span class="bad">无效</span>' in html
+    assert "<td>BrokerSignature</td>" in html
+    assert "签名域“BrokerSignature”无法验证：签名数据（/Contents）不是可解析的 CMS 签名结构" in html
 
 
 def test_post_without_csrf_is_refused(staff_client: Client) -> None:

@@ -73,6 +73,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -337,23 +338,28 @@ class VerificationReport:
     def as_json(self) -> dict[str, object]:
         """The CLI's and the verify page's JSON shape.
 
-        Each signature: ``signer``, ``intact``, ``trusted``, ``timestamp``, ``revoked``; when
-        revoked also ``revocation_reason``, ``revoked_at`` and ``revocation_rule`` (the rule
-        that decided whether the revocation makes the document not valid).
+        Each signature: ``field`` (the signature field's name), ``signer``, ``intact``,
+        ``trusted``, ``timestamp``, ``revoked``; when revoked also ``revocation_reason``,
+        ``revoked_at`` and ``revocation_rule`` (the rule that decided whether the revocation
+        makes the document not valid); ``error`` when it could not be checked (which field,
+        why). ``error`` at the top when the file itself could not be read.
         """
-        keys = {"signer", "intact", "trusted", "timestamp", "revoked"}
+        keys = {"field", "signer", "intact", "trusted", "timestamp", "revoked"}
         revoked_keys = {"revocation_reason", "revoked_at", "revocation_rule"}
-        return {
+        out: dict[str, object] = {
             "valid": self.valid,
             "signatures": [
                 {
                     k: v
                     for k, v in asdict(s).items()
-                    if k in keys or (s.revoked and k in revoked_keys)
+                    if k in keys or (s.revoked and k in revoked_keys) or (k == "error" and v)
                 }
                 for s in self.signatures
             ],
         }
+        if self.error:
+            out["error"] = self.error
+        return out
 
 
 def _signer_name(cert: asn1_x509.Certificate | None) -> str:
@@ -519,8 +525,79 @@ def _check_one(
         )
     except Exception as exc:
         return SignatureReport(
-            signer="", intact=False, trusted=False, timestamp=None, field=field, error=str(exc)
+            signer="",
+            intact=False,
+            trusted=False,
+            timestamp=None,
+            field=field,
+            kind="timestamp" if sig.sig_object_type == "/DocTimeStamp" else "signature",
+            error=f"签名域“{field}”验证出错：{_short(exc)}",
         )
+
+
+def _short(exc: Exception, limit: int = 200) -> str:
+    text = f"{exc.__class__.__name__}: {exc}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_SUBFILTERS = frozenset(str(f.value) for f in fields.SigSeedSubFilter)
+
+
+def _covered_end(sig_object: generic.DictionaryObject) -> float:
+    """Where the signed bytes end: signatures sort by it (each covers the file as it was)."""
+    try:
+        byte_range = sig_object.raw_get("/ByteRange")
+        return int(byte_range[-2]) + int(byte_range[-1])
+    except Exception:
+        return math.inf
+
+
+def _unreadable(field: str, sig_object: generic.DictionaryObject, reason: str) -> SignatureReport:
+    kind = "timestamp" if sig_object.get("/Type") == "/DocTimeStamp" else "signature"
+    return SignatureReport(
+        signer="",
+        intact=False,
+        trusted=False,
+        timestamp=None,
+        field=field,
+        kind=kind,
+        error=f"签名域“{field}”无法验证：{reason}",
+    )
+
+
+def _embedded(
+    reader: PdfFileReader,
+) -> list[tuple[float, EmbeddedPdfSignature | SignatureReport]]:
+    """Every filled signature field, in signing order: the parsed signature, or a report
+    saying which field could not be read and why (pyHanko would fail the whole file for
+    one unparseable ``/Contents``, and silently skip an unknown ``/SubFilter``)."""
+    found: list[tuple[float, EmbeddedPdfSignature | SignatureReport]] = []
+    for name, value, sig_field in fields.enumerate_sig_fields(reader, filled_status=True):
+        field = str(name)
+        sig_object = value.get_object()
+        end = _covered_end(sig_object)
+        subfilter = sig_object.get("/SubFilter")
+        if subfilter is None or str(subfilter) not in _SUBFILTERS:
+            reason = f"不支持的签名格式（/SubFilter {subfilter}）"
+            found.append((end, _unreadable(field, sig_object, reason)))
+            continue
+        if "/ByteRange" not in sig_object:
+            reason = "签名字典缺少 /ByteRange，无法确定签名覆盖的内容"
+            found.append((end, _unreadable(field, sig_object, reason)))
+            continue
+        if "/Contents" not in sig_object:
+            reason = "签名字典缺少 /Contents（签名数据）"
+            found.append((end, _unreadable(field, sig_object, reason)))
+            continue
+        try:
+            embedded = EmbeddedPdfSignature(reader, sig_field, field)
+        except Exception as exc:
+            reason = f"签名数据（/Contents）不是可解析的 CMS 签名结构（{_short(exc)}）"
+            found.append((end, _unreadable(field, sig_object, reason)))
+            continue
+        found.append((end, embedded))
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 def verify_pdf(
@@ -540,11 +617,16 @@ def _verify_pdf(
 ) -> VerificationReport:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        embedded = list(reader.embedded_signatures)
+        embedded = _embedded(reader)
     except Exception as exc:
-        return VerificationReport(valid=False, signatures=(), error=f"unreadable PDF: {exc}")
+        return VerificationReport(
+            valid=False, signatures=(), error=f"无法读取 PDF 文件：{_short(exc)}"
+        )
     index = _revocation_index(crls, roots) if crls else {}
-    reports = tuple(_check_one(sig, roots, crls, index) for sig in embedded)
+    reports = tuple(
+        found if isinstance(found, SignatureReport) else _check_one(found, roots, crls, index)
+        for _end, found in embedded
+    )
     valid = (
         bool(reports)
         and all(

@@ -52,6 +52,8 @@ class Command(BaseCommand):
                 f"  {sig.field or '?'}: signer={sig.signer!r} intact={sig.intact} "
                 f"trusted={sig.trusted} timestamp={sig.timestamp or '-'} revoked={sig.revoked}"
             )
+            if sig.error:
+                self.stdout.write(f"    {sig.error}")
             if sig.revoked:
                 self.stdout.write(
                     f"    revoked at {sig.revoked_at} ({sig.revocation_reason}): "
