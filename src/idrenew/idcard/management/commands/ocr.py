@@ -5,11 +5,15 @@ One JSON object per image per line::
     {"image": path, "side": "front", "fields": {…}, "confidence": {…},
      "warnings": [codes], "blocking": true|false, "error": null | {"code", "message"}}
 
-The OCR models load once for the whole batch. ``blocking`` follows the domain's default
-policy (``types.DEFAULT_BLOCKING``; ``IDRENEW_IDCARD_BLOCKING`` in the settings when set).
-For this command a front whose number fails the GB 11643 check digit is also reported as
-the error ``IDCARD_NUMBER_INVALID`` (blocking), as the upload API refuses it. ``error`` is
-otherwise a refused file (``IMAGE_*``); image and reading problems are in ``warnings``.
+The OCR models load once for the whole batch. ``warnings`` and ``blocking`` are what the
+server decides for the same photo uploaded as ``--side`` (``idcard.services``): the side
+read differs from the one asked for (``IDCARD_WRONG_SIDE``), required fields are missing
+(``IDCARD_FIELDS_UNREADABLE``), the front's number, birth date and sex break the card rules,
+and a warning blocks (the customer must retake) when it is in
+``IDRENEW_IDCARD_BLOCKING_WARNINGS`` or is a card rule, exactly as ``services.is_blocking``
+says. With ``--side auto`` the side read is taken as the one asked for. A front whose number
+fails the GB 11643 check digit is also reported as the error ``IDCARD_NUMBER_INVALID``, as
+the upload API refuses it. ``error`` is otherwise a refused file (``IMAGE_*``).
 """
 
 from __future__ import annotations
@@ -18,24 +22,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from idrenew.customers.domain.idnumber import InvalidIdNumber, parse_id_number
+from idrenew.idcard import services
+from idrenew.idcard.domain import rules
 from idrenew.idcard.domain.pipeline import read_side
 from idrenew.idcard.domain.types import (
-    DEFAULT_BLOCKING,
     FILE_ERRORS,
-    WARNING_MESSAGES,
     ImageRefused,
     Side,
-    is_blocking,
+    SideReading,
+    card_date,
 )
 
-NUMBER_INVALID = (
-    "IDCARD_NUMBER_INVALID",
-    "身份证号码校验未通过，请重新拍摄清晰的人像面；如号码无误请前往营业部办理",
-)
+NUMBER_INVALID = "IDCARD_NUMBER_INVALID"
 
 
 class Command(BaseCommand):
@@ -49,10 +49,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         expected: Side | None = None if options["side"] == "auto" else options["side"]
-        policy = getattr(settings, "IDRENEW_IDCARD_BLOCKING", DEFAULT_BLOCKING)
         failures = 0
         for image in options["images"]:
-            result = read_one(image, expected, policy)
+            result = read_one(image, expected)
             failures += result["error"] is not None
             if options["json"]:
                 self.stdout.write(json.dumps(result, ensure_ascii=False))
@@ -62,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError("no image could be read")
 
 
-def read_one(image: str, expected: Side | None, policy: Any) -> dict[str, Any]:
+def read_one(image: str, expected: Side | None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "image": image,
         "side": expected,
@@ -83,21 +82,37 @@ def read_one(image: str, expected: Side | None, policy: Any) -> dict[str, Any]:
     except ImageRefused as exc:
         result["error"] = {"code": exc.code, "message": FILE_ERRORS.get(exc.code, exc.code)}
         return result
+    codes = warning_codes(reading, expected or reading.side)
     result.update(
         side=reading.side,
         fields=reading.fields,
         confidence=reading.confidence,
-        warnings=reading.warnings,
-        blocking=is_blocking(reading.warnings, policy),
+        warnings=codes,
+        blocking=any(services.is_blocking(code) for code in codes),
     )
-    number = reading.fields.get("id_number")
-    if reading.side == "front" and number is not None:
-        try:
-            parse_id_number(number)
-        except InvalidIdNumber:
-            result["error"] = {"code": NUMBER_INVALID[0], "message": NUMBER_INVALID[1]}
-            result["blocking"] = True
+    if NUMBER_INVALID in codes:
+        result["error"] = {"code": NUMBER_INVALID, "message": rules.MESSAGES[NUMBER_INVALID]}
     return result
+
+
+def warning_codes(reading: SideReading, side: Side) -> list[str]:
+    """The codes the server records for ``reading`` of a photo uploaded as ``side`` (as
+    ``services.idcard_upload_analyze`` derives them; tests/test_cli.py holds the two equal)."""
+    codes = list(reading.warnings)
+    if reading.side != side and "IDCARD_WRONG_SIDE" not in codes:
+        codes.insert(0, "IDCARD_WRONG_SIDE")
+    fields = reading.fields
+    missing = [k for k in services.REQUIRED[side] if not fields.get(k)]
+    if missing and "IDCARD_FIELDS_UNREADABLE" not in codes and reading.side == side:
+        codes.append("IDCARD_FIELDS_UNREADABLE")
+    if side == "front" and fields.get("id_number"):
+        violations = rules.check_front(
+            id_number=fields["id_number"],
+            birth_date=card_date(fields.get("birth_date")),
+            sex=fields.get("sex"),
+        )
+        codes += [v.code for v in violations]
+    return list(dict.fromkeys(codes))
 
 
 def _human(result: dict[str, Any]) -> str:
@@ -105,7 +120,7 @@ def _human(result: dict[str, Any]) -> str:
     for key, value in result["fields"].items():
         lines.append(f"  {key}: {value}  ({result['confidence'].get(key, 0):.2f})")
     for code in result["warnings"]:
-        lines.append(f"  warning: {code} {WARNING_MESSAGES.get(code, '')}")
+        lines.append(f"  warning: {code} {services.message_of(code)}")
     if result["error"]:
         lines.append(f"  error: {result['error']['code']} {result['error']['message']}")
     lines.append(f"  blocking: {'yes' if result['blocking'] else 'no'}")
