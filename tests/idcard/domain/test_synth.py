@@ -200,3 +200,80 @@ def test_portraits_come_from_single_face_photos(tmp_path: Path) -> None:
     for doc in _docs(tmp_path):
         assert doc["portrait_source"] is not None
         assert "couple" not in doc["portrait_source"]
+
+
+# --- the wide variety (#12): the parser must not depend on one layout
+
+
+def test_wide_variety_is_reproducible_and_varies_the_layout(tmp_path: Path) -> None:
+    a = generate(tmp_path / "a", 6, seed=21, negatives=0.0, faces_dir=None)
+    b = generate(tmp_path / "b", 6, seed=21, negatives=0.0, faces_dir=None, variety="wide")
+    for pa, pb in zip(a, b, strict=True):
+        assert pa.read_bytes() == pb.read_bytes(), pa.name  # wide is the default, and seeded
+    docs = _docs(tmp_path / "a")
+    layouts = [d["distortions"]["front"]["layout"] for d in docs]
+    assert len({json.dumps(lo, sort_keys=True) for lo in layouts}) == len(layouts)
+    for key in ("label_x", "value_gap", "back_value_gap", "value_size"):
+        values = [lo[key] for lo in layouts]
+        assert max(values) - min(values) > 1.5, key
+    assert all(
+        d["distortions"]["front"]["layout"] == d["distortions"]["back"]["layout"] for d in docs
+    )
+    classic = generate(tmp_path / "c", 6, seed=21, negatives=0.0, faces_dir=None, variety="classic")
+    assert "layout" not in _docs(tmp_path / "c")[0]["distortions"]["front"]
+    assert {p.read_bytes() for p in classic if p.suffix == ".jpg"}.isdisjoint(
+        p.read_bytes() for p in a if p.suffix == ".jpg"
+    )
+    with pytest.raises(ValueError):
+        generate(tmp_path / "d", 1, seed=21, variety="other")  # type: ignore[arg-type]
+
+
+def test_random_layouts_keep_the_text_on_the_card_and_off_the_portrait() -> None:
+    from idrenew.idcard.domain.synth.card import random_layout
+
+    rng = np.random.default_rng(0)
+    font_widths = []
+    for k in range(300):
+        layout = random_layout(rng)
+        ident = IDENTITIES[k]
+        value = cjk_font(round(layout.value_size))
+        lines = wrap_address(ident.address, value, 11 * layout.value_size + 1)
+        assert len(lines) <= 3
+        widest = max(value.getlength(line) for line in lines)
+        assert layout.value_x() + widest < 555  # the portrait starts at 555
+        assert layout.back_value_x() + len(ident.issuer) * layout.value_size < 856
+        assert layout.row_y(3) + 2 * layout.line_pitch + layout.value_size < 438  # number row
+        font_widths.append(layout.value_x() - layout.label_x)
+        for x0, y0, x1, y1 in layout.free_regions("front") + layout.free_regions("back"):
+            assert x1 - x0 >= 40 and y1 - y0 >= 30
+    assert max(font_widths) - min(font_widths) > 30  # the values really move
+
+
+def test_issuer_variant_is_the_districts_full_name() -> None:
+    from idrenew.idcard.domain.synth.identity import issuer_variant
+
+    districts = [a for a in areas() if a.county.endswith("区") and a.issuer.endswith("分局")]
+    assert districts
+    for area in districts:
+        variant = issuer_variant(area)
+        if variant is not None:
+            assert variant.endswith(area.county + "分局")
+            assert len(variant) == len(area.issuer) + 1
+    county = next(a for a in areas() if a.county.endswith("县"))
+    assert issuer_variant(county) is None
+
+
+def test_wide_negatives_include_milder_defects(tmp_path: Path) -> None:
+    """Half of the wide variety's blurred and glare negatives are the milder ones."""
+    generate(tmp_path, 36, seed=8, negatives=1.0, faces_dir=None)
+    kinds = {"mild_blur": 0, "local_glare": 0}
+    for doc in _docs(tmp_path):
+        info = doc["distortions"][doc["side"]] if doc["side"] != "both" else {}
+        if "mild_blur" in info:
+            kinds["mild_blur"] += 1
+            assert doc["expected_warnings"] == ["IDCARD_BLURRED"]
+            assert 2.4 <= info["mild_blur"]["sigma_card_px"] <= 3.4
+        if info.get("glare", {}).get("local"):
+            kinds["local_glare"] += 1
+            assert doc["expected_warnings"] == ["IDCARD_GLARE"]
+    assert kinds["mild_blur"] >= 1 and kinds["local_glare"] >= 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import functools
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -45,6 +46,91 @@ TEXT_REGIONS = {
 Size = tuple[int, int]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where and how the card's text is printed (scale-1 card pixels). The defaults are the
+    classic layout every card had before (the demo cards keep it); ``random_layout`` draws
+    the wider variety the OCR must cope with: label and value columns moved, the value close
+    to or far from its label, the rows shifted and spaced differently, other type sizes, a
+    bolder or lighter ink, paler and warmer backgrounds."""
+
+    label_x: float = 60.0  # front: left edge of the label column
+    value_gap: float = 36.0  # front: from the end of 姓名 to the values
+    top: float = 0.0  # front: vertical shift of the text block
+    row_pitch: float = 60.0  # front: name → sex → birth → address
+    line_pitch: float = 44.0  # front: address lines
+    label_size: float = 25.0
+    value_size: float = 30.0
+    name_size: float = 34.0
+    number_x: float = 300.0
+    bold: bool = False  # a heavier print of the values (stroke around the glyphs)
+    ink: int = 18  # grey level of the values' ink
+    back_label_x: float = 190.0
+    back_value_gap: float = 22.0  # back: from the end of 签发机关 to the value
+    back_top: float = 0.0
+    paleness: float = 0.0  # background blended towards white (0–1)
+    warmth: float = 0.0  # background shifted towards red/yellow (0–1)
+
+    def value_x(self) -> float:
+        return self.label_x + 2 * self.label_size + 14 + self.value_gap
+
+    def back_value_x(self) -> float:
+        return self.back_label_x + 4 * self.label_size + 3 * 6 + self.back_value_gap
+
+    def row_y(self, row: int) -> float:
+        """Top of the ``row``-th front row's labels (0 name, 1 sex, 2 birth, 3 address)."""
+        return 58 + self.top + row * self.row_pitch
+
+    def free_regions(self, side: str) -> tuple[tuple[int, int, int, int], ...]:
+        """Where nothing is printed, for a small glare spot on a good photo."""
+        if side == "back":
+            y = round(self.back_top)
+            return ((40, 300, 170, 370 + y), (650, 250, 830, 360 + y), (300, 250, 600, 350 + y))
+        address_end = self.row_y(3) + 3 * self.line_pitch + 2
+        regions = []
+        # right of the values (past 日 and a three-character 民族), left of the portrait
+        right_of_values = round(self.value_x() + 330 * self.value_size / 30)
+        if 545 - right_of_values >= 50:
+            regions.append(
+                (right_of_values, round(self.row_y(0)) + 2, 545, round(self.row_y(2)) + 20)
+            )
+        if 438 - address_end >= 40:
+            regions.append((40, round(address_end), 260, 428))
+        regions.append((560, 490, 830, 532))
+        return tuple(regions)
+
+
+CLASSIC = Layout()
+
+
+def random_layout(rng: np.random.Generator) -> Layout:
+    """A layout drawn from the wider variety (every draw from ``rng``: reproducible)."""
+
+    def u(lo: float, hi: float) -> float:
+        return float(rng.uniform(lo, hi))
+
+    label_size = u(22, 27)
+    value_size = u(27, 32)
+    return Layout(
+        label_x=u(42, 78),
+        value_gap=u(10, 50),
+        top=u(-14, 12),
+        row_pitch=u(56, 64),
+        line_pitch=u(40, 47),
+        label_size=label_size,
+        value_size=value_size,
+        name_size=value_size + u(1, 5),
+        number_x=u(272, 318),
+        bold=bool(rng.random() < 0.3),
+        ink=int(rng.integers(8, 60)),
+        back_label_x=u(165, 212),
+        back_value_gap=u(3, 48),
+        back_top=u(-12, 10),
+        paleness=u(0.0, 0.65) if rng.random() < 0.6 else 0.0,
+        warmth=u(0.0, 1.0) if rng.random() < 0.6 else 0.0,
+    )
+
+
 def card_size(scale: float = 1.0) -> Size:
     return round(BASE_W * scale), round(BASE_H * scale)
 
@@ -58,6 +144,17 @@ def _mono(size: float) -> ImageFont.FreeTypeFont:
 
 
 # --- backgrounds ----------------------------------------------------------------------------
+
+
+def _background(side: str, w: int, h: int, layout: Layout) -> npt.NDArray[np.uint8]:
+    img = _pattern(side, w, h)
+    if not (layout.paleness or layout.warmth):
+        return img.copy()
+    out = img.astype(np.float32)
+    out += (255.0 - out) * layout.paleness
+    # warmer: more red, less blue (RGB), as under a cream print or a yellowed laminate
+    out += np.array([10.0, 4.0, -16.0], np.float32) * layout.warmth
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 @functools.lru_cache(maxsize=8)
@@ -146,7 +243,12 @@ def _face_box(rgb: npt.NDArray[np.uint8]) -> tuple[float, float, float, float] |
 def _portrait_crop(path: Path) -> Image.Image | None:
     """Head and shoulders, 3:4, from a face photo, lightly desaturated; None when the photo
     has no single whole face. Cached per file."""
-    rgb = np.asarray(Image.open(path).convert("RGB"))
+    return portrait_from_photo(np.asarray(Image.open(path).convert("RGB")))
+
+
+def portrait_from_photo(rgb: npt.NDArray[np.uint8]) -> Image.Image | None:
+    """The portrait input hook: any RGB photo of one person (e.g. a tester's own face) as
+    the card's printed portrait; None when it has no single, whole, confident face."""
     box = _face_box(rgb)
     if box is None:
         return None
@@ -241,44 +343,59 @@ def wrap_address(address: str, font: ImageFont.FreeTypeFont, max_width: float) -
 
 
 def render_front(
-    identity: Identity, portrait: Image.Image | None = None, scale: float = 1.0
+    identity: Identity,
+    portrait: Image.Image | None = None,
+    scale: float = 1.0,
+    *,
+    layout: Layout = CLASSIC,
 ) -> Image.Image:
     """The portrait side (人像面), RGB, corners square (see ``card_mask`` for the shape).
-    ``portrait``: a head-and-shoulders image (3:4); a drawn silhouette when None."""
+    ``portrait``: a head-and-shoulders image (3:4); a drawn silhouette when None.
+    ``layout``: where the text goes (the classic layout unless told otherwise)."""
     w, h = card_size(scale)
-    img = Image.fromarray(_pattern("front", w, h).copy())
+    img = Image.fromarray(_background("front", w, h, layout))
     d = ImageDraw.Draw(img)
     s = scale
-    label = _font(25 * s)
-    value = _font(30 * s)
+    lo = layout
+    label = _font(lo.label_size * s)
+    value = _font(lo.value_size * s)
+    ink = (lo.ink, lo.ink, lo.ink + 2)
+    stroke = max(1, round(s)) if lo.bold else 0
+    k = lo.value_size / 30.0  # horizontal offsets inside a row follow the type size
+    vx = lo.value_x()
 
     def lab(x: float, y: float, text: str, gap: float = 6) -> None:
         _spaced(d, (x * s, y * s), text, label, LABEL, gap * s)
 
-    lab(60, 58, "姓名", 14)
-    d.text((160 * s, 50 * s), identity.name, font=_font(34 * s), fill=INK)
-    lab(60, 118, "性别", 14)
-    d.text((160 * s, 113 * s), identity.sex, font=value, fill=INK)
-    lab(270, 118, "民族", 14)
-    d.text((370 * s, 113 * s), identity.ethnicity, font=value, fill=INK)
-    lab(60, 178, "出生", 14)
-    d.text((160 * s, 173 * s), f"{identity.birth.year}", font=value, fill=INK)
-    lab(240, 178, "年")
+    def val(x: float, y: float, text: str, font: ImageFont.FreeTypeFont = value) -> None:
+        d.text((x * s, y * s), text, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink)
+
+    lx = lo.label_x
+    y0, y1, y2, y3 = (lo.row_y(r) for r in range(4))
+    lab(lx, y0, "姓名", 14)
+    val(vx, y0 - 8, identity.name, _font(lo.name_size * s))
+    lab(lx, y1, "性别", 14)
+    val(vx, y1 - 5, identity.sex)
+    lab(vx + 110 * k, y1, "民族", 14)
+    val(vx + 210 * k, y1 - 5, identity.ethnicity)
+    lab(lx, y2, "出生", 14)
+    val(vx, y2 - 5, f"{identity.birth.year}")
+    lab(vx + 80 * k, y2, "年")
     month = f"{identity.birth.month}"
-    d.text((300 * s - value.getlength(month) / 2, 173 * s), month, font=value, fill=INK)
-    lab(330, 178, "月")
+    val(vx + 140 * k - value.getlength(month) / (2 * s), y2 - 5, month)
+    lab(vx + 170 * k, y2, "月")
     day = f"{identity.birth.day}"
-    d.text((385 * s - value.getlength(day) / 2, 173 * s), day, font=value, fill=INK)
-    lab(415, 178, "日")
-    lab(60, 238, "住址", 14)
-    lines = wrap_address(identity.address, value, 11 * 30 * s + 1)
+    val(vx + 225 * k - value.getlength(day) / (2 * s), y2 - 5, day)
+    lab(vx + 255 * k, y2, "日")
+    lab(lx, y3, "住址", 14)
+    lines = wrap_address(identity.address, value, 11 * lo.value_size * s + 1)
     for i, line in enumerate(lines[:3]):
-        d.text((160 * s, (232 + 44 * i) * s), line, font=value, fill=INK)
-    lab(60, 448, "公民身份号码", 4)
+        val(vx, y3 - 6 + lo.line_pitch * i, line)
+    lab(lx, 448, "公民身份号码", 4)
     mono = _mono(38 * s)
-    x = 300 * s
+    x = lo.number_x * s
     for ch in identity.id_number:
-        d.text((x, 438 * s), ch, font=mono, fill=INK)
+        d.text((x, 438 * s), ch, font=mono, fill=ink, stroke_width=stroke, stroke_fill=ink)
         x += 27.5 * s
     face = portrait if portrait is not None else silhouette()
     _blend_portrait(img, face, (round(555 * s), round(55 * s), round(815 * s), round(402 * s)))
@@ -359,22 +476,38 @@ def draw_emblem(d: ImageDraw.ImageDraw, cx: float, cy: float, r: float) -> None:
     )
 
 
-def render_back(identity: Identity, scale: float = 1.0) -> Image.Image:
+def render_back(identity: Identity, scale: float = 1.0, *, layout: Layout = CLASSIC) -> Image.Image:
     """The emblem side (国徽面), RGB."""
     w, h = card_size(scale)
-    img = Image.fromarray(_pattern("back", w, h).copy())
+    img = Image.fromarray(_background("back", w, h, layout))
     d = ImageDraw.Draw(img)
     s = scale
+    lo = layout
     draw_emblem(d, 140 * s, 142 * s, 96 * s)
     _spaced(d, (300 * s, 70 * s), "中华人民共和国", _font(44 * s), INK, 22 * s)
     _spaced(d, (300 * s, 160 * s), "居民身份证", _font(68 * s), INK, 30 * s)
-    label = _font(25 * s)
-    value = _font(30 * s)
-    _spaced(d, (190 * s, 400 * s), "签发机关", label, LABEL, 6 * s)
-    d.text((330 * s, 394 * s), identity.issuer, font=value, fill=INK)
-    _spaced(d, (190 * s, 458 * s), "有效期限", label, LABEL, 6 * s)
+    label = _font(lo.label_size * s)
+    value = _font(lo.value_size * s)
+    ink = (lo.ink, lo.ink, lo.ink + 2)
+    stroke = max(1, round(s)) if lo.bold else 0
+    lx, vx, top = lo.back_label_x, lo.back_value_x(), lo.back_top
+    _spaced(d, (lx * s, (400 + top) * s), "签发机关", label, LABEL, 6 * s)
+    d.text(
+        (vx * s, (394 + top) * s),
+        identity.issuer,
+        font=value,
+        fill=ink,
+        stroke_width=stroke,
+        stroke_fill=ink,
+    )
+    _spaced(d, (lx * s, (458 + top) * s), "有效期限", label, LABEL, 6 * s)
     end = "长期" if identity.valid_to is None else format_period_day(identity.valid_to)
     d.text(
-        (330 * s, 452 * s), f"{format_period_day(identity.valid_from)}-{end}", font=value, fill=INK
+        (vx * s, (452 + top) * s),
+        f"{format_period_day(identity.valid_from)}-{end}",
+        font=value,
+        fill=ink,
+        stroke_width=stroke,
+        stroke_fill=ink,
     )
     return img

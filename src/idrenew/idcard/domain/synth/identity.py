@@ -96,10 +96,11 @@ class Identity:
     id_number: str
     valid_from: date
     valid_to: date | None  # None = 长期
+    issuer_text: str | None = None  # a bureau name other than the area's usual one
 
     @property
     def issuer(self) -> str:
-        return self.area.issuer
+        return self.issuer_text or self.area.issuer
 
     def front_fields(self) -> dict[str, str]:
         return {
@@ -272,6 +273,15 @@ def make_identity(rng: np.random.Generator) -> Identity:
         valid_from=start,
         valid_to=end,
     )
+
+
+def issuer_variant(area: Area) -> str | None:
+    """Another name a real bureau of the area prints: the district's full name before 分局
+    (成都市公安局武侯区分局 beside the rule's 武侯分局); None when the area has no such form."""
+    stem = area.county[:-1]
+    if area.county.endswith("区") and area.issuer.endswith(f"公安局{stem}分局"):
+        return area.issuer[: -len(stem) - 2] + area.county + "分局"
+    return None
 
 
 def _pick_area(rng: np.random.Generator) -> Area:

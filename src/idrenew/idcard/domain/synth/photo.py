@@ -166,9 +166,10 @@ def map_points(hom: npt.NDArray[np.float64], pts: list[tuple[float, float]]) -> 
 
 
 def lighting(
-    img: Rgb, rng: np.random.Generator, strength: float = 1.0
+    img: Rgb, rng: np.random.Generator, strength: float = 1.0, warm: float = 0.0
 ) -> tuple[Rgb, dict[str, Any]]:
-    """Uneven light: a gradient across the frame, a vignette, a slight colour cast."""
+    """Uneven light: a gradient across the frame, a vignette, a slight colour cast (``warm``:
+    0–1 more of a tungsten lamp's yellow)."""
     h, w = img.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     ang = _u(rng, 0, 2 * math.pi)
@@ -182,12 +183,16 @@ def lighting(
     gain = _u(rng, 0.9, 1.1)
     field = gain * (1 + grad) * (1 - vig * r2)
     cast = rng.uniform(0.95, 1.05, 3).astype(np.float32)
+    if warm:
+        cast = cast * np.array([1 + 0.06 * warm, 1.0, 1 - 0.16 * warm], np.float32)
     out = img.astype(np.float32) * field[..., None] * cast[None, None, :]
     info = {
         "gradient": round(float(np.ptp(grad)), 3),
         "vignette": round(vig, 3),
         "gain": round(gain, 3),
     }
+    if warm:
+        info["warm"] = round(warm, 3)
     return np.clip(out, 0, 255).astype(np.uint8), info
 
 
@@ -273,6 +278,16 @@ def random_shot(rng: np.random.Generator) -> Shot:
     )
 
 
+def widen_shot(shot: Shot, rng: np.random.Generator) -> Shot:
+    """The wider variety of the ``wide`` generator: lower JPEG quality, stronger and warmer
+    uneven light (drawn from a separate stream so the classic draws stay as they were)."""
+    shot.quality = int(rng.integers(45, 96))
+    strength = _u(rng, 1.0, 1.7)
+    warm = _u(rng, 0.0, 1.0) if rng.random() < 0.5 else 0.0
+    shot.extras["light"] = (strength, warm)
+    return shot
+
+
 def frame_size(shot: Shot, rng: np.random.Generator) -> tuple[int, int]:
     aspect = 4 / 3 if rng.random() < 0.8 else 16 / 9
     long_ = shot.long_side
@@ -308,7 +323,8 @@ def photograph(
             dy = fh - float(quad[:, 1].max()) + out_y * bh
         quad = (quad + np.array([dx, dy], np.float32)).astype(np.float32)
     img, hom = composite(frame, card, mask, quad, rng)
-    img, light = lighting(img, rng)
+    strength, warm = shot.extras.get("light", (1.0, 0.0))
+    img, light = lighting(img, rng, strength, warm)
     scale = cw / BASE_W
     info: dict[str, Any] = {
         "frame": [fw, fh],
@@ -321,7 +337,7 @@ def photograph(
         "lighting": light,
     }
     if shot.glare_spot:
-        regions = FREE_REGIONS[side]
+        regions = shot.extras.get("free_regions") or FREE_REGIONS[side]
         x0, y0, x1, y1 = regions[int(rng.integers(len(regions)))]
         cx, cy = _u(rng, x0 + 20, x1 - 20) * scale, _u(rng, y0 + 15, y1 - 15) * scale
         centre = map_points(hom, [(cx, cy)])[0]
@@ -419,6 +435,55 @@ def glare_over_text(
     info["glare"] = {
         "centre": [_round(centre[0], 1), _round(centre[1], 1)],
         "radius": _round(radius, 1),
+    }
+    return img, info
+
+
+def mild_blur(
+    card: Rgb, mask: npt.NDArray[np.uint8], side: str, rng: np.random.Generator
+) -> tuple[Rgb, dict[str, Any]]:
+    """A slightly out-of-focus card: a Gaussian blur of 2.4–3.4 of the card's own pixels
+    (10 px/mm; a value stroke is about 3 of them), whatever its size in the photo. The text
+    stays legible to a person; a reviewer would still ask for a sharper photo."""
+    shot = upright_shot(rng)
+    shot.width_frac = _u(rng, 0.5, 0.85)
+    in_card = _u(rng, 2.4, 3.4)
+    # the card's width in the photo is about width_frac of the (landscape) frame
+    shot.blur_sigma = in_card * shot.width_frac * shot.long_side / BASE_W
+    img, info = photograph(card, mask, side, rng, shot)
+    info["mild_blur"] = {
+        "sigma_card_px": _round(in_card),
+        "sigma_photo_px": _round(shot.blur_sigma),
+    }
+    return img, info
+
+
+def glare_over_line(
+    card: Rgb,
+    mask: npt.NDArray[np.uint8],
+    side: str,
+    rng: np.random.Generator,
+    line: tuple[float, float, float],
+) -> tuple[Rgb, dict[str, Any]]:
+    """A small highlight washing out a few characters of one text line (``line``: x0, x1, y
+    centre in scale-1 card pixels) — an address or an issuer that loses characters while the
+    rest reads cleanly."""
+    shot = upright_shot(rng)
+    shot.width_frac = _u(rng, 0.55, 0.85)
+    img, info = photograph(card, mask, side, rng, shot)
+    hom = np.array(info["homography"], np.float64)
+    scale = card.shape[1] / BASE_W
+    x0, x1, y = line
+    cx = _u(rng, x0 + 0.25 * (x1 - x0), x0 + 0.75 * (x1 - x0)) * scale
+    centre = map_points(hom, [(cx, y * scale)])[0]
+    quad = np.array(info["card_quad"], np.float32)
+    card_w = float(quad[:, 0].max() - quad[:, 0].min())
+    radius = _u(rng, 0.045, 0.075) * card_w
+    img = glare(img, (float(centre[0]), float(centre[1])), radius, _u(rng, 1.6, 2.4))
+    info["glare"] = {
+        "centre": [_round(centre[0], 1), _round(centre[1], 1)],
+        "radius": _round(radius, 1),
+        "local": True,
     }
     return img, info
 
