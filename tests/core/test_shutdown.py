@@ -1,4 +1,4 @@
-"""`idrenew demo` stops cleanly: no gunicorn worker hangs or aborts on the way out.
+"""`idrenew demo` and `idrenew serve` stop cleanly: no gunicorn worker hangs or aborts.
 
 Before the fix the gunicorn master ran inside the management command, which had imported
 onnxruntime (and its native thread) with the application; every worker forked from it hung
@@ -44,7 +44,7 @@ def _maps(pid: int) -> str:
     return Path(f"/proc/{pid}/maps").read_text()
 
 
-def _start(tmp_path: Path, port: int) -> subprocess.Popen[str]:
+def _start(tmp_path: Path, port: int, command: str) -> subprocess.Popen[str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -56,8 +56,13 @@ def _start(tmp_path: Path, port: int) -> subprocess.Popen[str]:
         IDRENEW_IGNORE_BUSINESS_HOURS="1",
         PYTHONUNBUFFERED="1",
     )
+    args = (
+        ["demo", "--port", str(port)]
+        if command == "demo"
+        else ["serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    )
     return subprocess.Popen(
-        [sys.executable, "-m", "idrenew.cli", "demo", "--port", str(port)],
+        [sys.executable, "-m", "idrenew.cli", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -79,12 +84,19 @@ def _pid(lines: list[str], pattern: str) -> int:
     raise AssertionError(f"no line matches {pattern!r}:\n{''.join(lines)[-3000:]}")
 
 
-@pytest.mark.parametrize("how", ["SIGTERM to the process", "Ctrl-C to the process group"])
-def test_demo_stops_without_a_worker_dying(tmp_path: Path, how: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "how"),
+    [
+        ("demo", "SIGTERM to the process"),
+        ("demo", "Ctrl-C to the process group"),
+        ("serve", "SIGTERM to the process"),
+    ],
+)
+def test_server_stops_without_a_worker_dying(tmp_path: Path, command: str, how: str) -> None:
     if sys.platform != "linux":
         pytest.skip("reads /proc")
     port = _free_port()
-    demo = _start(tmp_path, port)
+    demo = _start(tmp_path, port, command)
     lines: list[str] = []
     assert demo.stdout is not None
     reader = threading.Thread(target=_read_lines, args=(demo.stdout, lines), daemon=True)
@@ -93,17 +105,19 @@ def test_demo_stops_without_a_worker_dying(tmp_path: Path, how: str) -> None:
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
-            assert demo.poll() is None, "idrenew demo exited before serving:\n" + "".join(lines)
+            assert demo.poll() is None, f"idrenew {command} exited early:\n" + "".join(lines)
             try:
                 if _get(f"{base}/h5/") == 200:
                     break
             except OSError:
                 pass
-            assert time.monotonic() < deadline, "idrenew demo did not serve in time"
+            assert time.monotonic() < deadline, f"idrenew {command} did not serve in time"
             time.sleep(0.5)
         assert _get(f"{base}/api/docs") == 200
         assert _get(f"{base}/api/openapi.json") == 200
         master = _pid(lines, rf"Listening at: http://127\.0\.0\.1:{port} \((\d+)\)")
+        # serve becomes the master (exec: a supervisor's signals reach it); demo supervises it
+        assert (master == demo.pid) is (command == "serve")
         worker = _pid(lines, r"Booting worker with pid: (\d+)")
         # Where the engines are loaded: in the worker, never in the master that forks it.
         engines_in_master = "onnxruntime" in _maps(master)
