@@ -393,11 +393,15 @@ IDRENEW_FACE_MAX_CLIP_SECONDS = envint("IDRENEW_FACE_MAX_CLIP_SECONDS", 15)
 # (bench/face.py on ../shared/testdata: 75+75 photo pairs and frames of 5 liveness clips;
 # MODELS.md gives the FAR/FRR it came from).
 IDRENEW_FACE_MATCH_THRESHOLD = envfloat("IDRENEW_FACE_MATCH_THRESHOLD", 0.52)
-# Passive anti-spoofing, advisory only. The default claims none ("未做静默活体检测"); the
-# shipped model (idrenew.face.domain.spoof.ExpoAntiSpoofDetector) is unproven, see MODELS.md.
+# Passive anti-spoofing, advisory only: MiniFASNet's P(real), the median over ~5 frames of
+# the clip, shown to the reviewer with its operating point and required by the STP rule;
+# never a refusal (MODELS.md). NoSpoofDetector claims none ("未做静默活体检测").
 IDRENEW_FACE_SPOOF_DETECTOR = envstr(
-    "IDRENEW_FACE_SPOOF_DETECTOR", "idrenew.face.domain.spoof.NoSpoofDetector"
+    "IDRENEW_FACE_SPOOF_DETECTOR", "idrenew.face.domain.spoof.MiniFasNetSpoofDetector"
 )
+# Each requested action must start inside its prompt's window widened by this much on both
+# sides (the prompt schedule travels with the challenge; face/domain/schedule.py).
+IDRENEW_FACE_PROMPT_TOLERANCE_MS = envint("IDRENEW_FACE_PROMPT_TOLERANCE_MS", 500)
 # Test-only: fixes the challenge's actions (e.g. to those a fake-camera clip shows).
 IDRENEW_FACE_FIXED_ACTIONS = envstr("IDRENEW_FACE_FIXED_ACTIONS", "")
 if PRODUCTION and IDRENEW_FACE_FIXED_ACTIONS:

@@ -42,10 +42,20 @@ class DeclineOut(Schema):
     message: str
 
 
+class PromptOut(Schema):
+    action: str
+    prompt: str
+    start_ms: int  # from the start of the recording
+    end_ms: int
+
+
 class ChallengeOut(Schema):
     nonce: str
     actions: list[str]
     prompts: list[str]
+    # When to show each prompt; the page records until the last one ends and sends, with
+    # the clip, how long after its recorder started the first prompt appeared.
+    schedule: list[PromptOut]
     expires_in: int
     attempts_left: int
     max_clip_seconds: int
@@ -108,6 +118,7 @@ def challenge(request: HttpRequest, payload: EmptyIn) -> ChallengeOut:
         nonce=str(issued.nonce),
         actions=list(issued.actions),
         prompts=[PROMPTS[a] for a in issued.actions],
+        schedule=[PromptOut(**row) for row in issued.schedule],
         expires_in=settings.IDRENEW_FACE_CHALLENGE_TTL,
         attempts_left=services.face_attempts_left(customer=customer),
         max_clip_seconds=settings.IDRENEW_FACE_MAX_CLIP_SECONDS,
@@ -117,9 +128,16 @@ def challenge(request: HttpRequest, payload: EmptyIn) -> ChallengeOut:
 @router.post(
     "/clip", response={202: TaskAccepted, **Errors}, summary="上传活体检测录像（WebM 或 MP4）"
 )
-def clip(request: HttpRequest, nonce: Form[str], clip: File[UploadedFile]) -> Status:
+def clip(
+    request: HttpRequest,
+    nonce: Form[str],
+    clip: File[UploadedFile],
+    prompt_offset_ms: Form[int | None] = None,
+) -> Status:
     case = case_current(customer=request_customer(request))
-    task = services.face_clip_submit(case=case, nonce=nonce, clip=clip, request=request)
+    task = services.face_clip_submit(
+        case=case, nonce=nonce, clip=clip, request=request, prompt_offset_ms=prompt_offset_ms
+    )
     return Status(202, TaskAccepted(task_id=str(task.id), status=task.status))
 
 

@@ -58,3 +58,9 @@ class ClipTooLarge(AppError):
     code = "FACE_CLIP_TOO_LARGE"
     status = 413
     default_message = "视频文件过大，请重新录制（时长请控制在15秒以内）"
+
+
+class ClipTimingInvalid(AppError):
+    code = "FACE_CLIP_TIMING"
+    status = 400
+    default_message = "录制计时异常，请重新开始人脸识别并按提示完成动作"

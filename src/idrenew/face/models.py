@@ -24,12 +24,16 @@ class FaceConsent(models.Model):
 
 
 class LivenessChallenge(models.Model):
-    """A nonce and the actions asked for; valid 60 s, used at most once."""
+    """A nonce, the actions asked for and when each prompt shows; valid 60 s, used at
+    most once."""
 
     nonce = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(RenewalCase, on_delete=models.CASCADE, related_name="challenges")
     customer_id = models.BigIntegerField(db_index=True)
     actions = models.JSONField()
+    # [{"action", "prompt", "start_ms", "end_ms"}]: offsets from the recording's start
+    # (face/domain/schedule.py); empty for challenges issued before schedules existed.
+    schedule = models.JSONField(default=list, blank=True)
     issued_at = models.DateTimeField(auto_now_add=True, db_index=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
@@ -64,7 +68,11 @@ class FaceAttempt(models.Model):
     embedding_name = models.CharField(max_length=200, blank=True)  # encrypted float32 vector
     reference_similarity = models.FloatField(null=True, blank=True)
     reference_threshold = models.FloatField(null=True, blank=True)
+    # The page's measured delay from its recorder's start to the first prompt (ms).
+    prompt_offset_ms = models.IntegerField(null=True, blank=True)
     spoof_score = models.FloatField(null=True, blank=True)
+    spoof_threshold = models.FloatField(null=True, blank=True)  # the operating point
+    spoof_attack = models.BooleanField(null=True, blank=True)  # flagged; None: not checked
     spoof_note = models.CharField(max_length=100, default="未做静默活体检测")
     analysis_seconds = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

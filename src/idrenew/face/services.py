@@ -26,12 +26,14 @@ from idrenew.cases.services import case_require_state, case_transition
 from idrenew.core.models import TaskRecord
 from idrenew.core.tasks import task_submit
 from idrenew.customers.models import Customer
+from idrenew.face.domain import schedule
 from idrenew.face.domain.spoof import NOT_CHECKED
 from idrenew.face.domain.types import DEFAULT_ACTIONS, FAILURE_MESSAGES, FaceError
 from idrenew.face.engine import face_engine, spoof_detector
 from idrenew.face.errors import (
     AttemptsExhausted,
     ClipRejected,
+    ClipTimingInvalid,
     ClipTooLarge,
     ConsentRequired,
     NonceExpired,
@@ -116,10 +118,13 @@ def face_challenge_issue(
         Customer.objects.select_for_update().filter(pk=customer.pk).first()
         if face_attempts_left(customer=customer, now=now) <= 0:
             raise AttemptsExhausted()
+        actions = _draw_actions()
+        prompts = schedule.plan(actions, max_clip_seconds=settings.IDRENEW_FACE_MAX_CLIP_SECONDS)
         challenge = LivenessChallenge.objects.create(
             case=case,
             customer_id=customer.pk,
-            actions=_draw_actions(),
+            actions=actions,
+            schedule=[p.as_dict() for p in prompts],
             expires_at=now + timedelta(seconds=settings.IDRENEW_FACE_CHALLENGE_TTL),
         )
     audit_customer(
@@ -127,7 +132,7 @@ def face_challenge_issue(
         customer_id=customer.pk,
         case_id=case.id,
         request=request,
-        data={"actions": challenge.actions},
+        data={"actions": challenge.actions, "schedule": challenge.schedule},
     )
     return challenge
 
@@ -147,8 +152,12 @@ def face_clip_submit(
     nonce: str,
     clip: UploadedFile,
     request: HttpRequest | None,
+    prompt_offset_ms: int | None = None,
     now: datetime | None = None,
 ) -> TaskRecord:
+    """``prompt_offset_ms``: how long after the page's recorder started the first prompt
+    appeared (its own measurement); the only timing the server takes from the page, and
+    only within ``schedule.offset_allowed``. None: as scheduled (an older page)."""
     now = now or timezone.now()
     case_require_state(case, [State.STARTED])
     try:
@@ -164,6 +173,11 @@ def face_clip_submit(
         raise NonceExpired()
     if clip.size is None or clip.size > settings.IDRENEW_FACE_CLIP_MAX_BYTES:
         raise ClipTooLarge()
+    prompts = schedule.from_stored(challenge.schedule)
+    if prompt_offset_ms is not None and not schedule.offset_allowed(prompts, prompt_offset_ms):
+        raise ClipTimingInvalid(
+            detail={"prompt_offset_ms": prompt_offset_ms, "scheduled_ms": prompts[0].start_ms}
+        )
     data = clip.read()
     kind = sniff_clip(data[:16])
     if kind is None or len(data) < 1024:
@@ -179,13 +193,19 @@ def face_clip_submit(
         clip_name=save_encrypted("face/clips", data, suffix=f".{kind}"),
         clip_content_type=CLIP_TYPES[kind],
         clip_size=len(data),
+        prompt_offset_ms=prompt_offset_ms,
     )
     audit_customer(
         action="face.clip_uploaded",
         customer_id=case.customer_id,
         case_id=case.id,
         request=request,
-        data={"attempt": str(attempt.id), "type": kind, "bytes": len(data)},
+        data={
+            "attempt": str(attempt.id),
+            "type": kind,
+            "bytes": len(data),
+            "prompt_offset_ms": prompt_offset_ms,
+        },
     )
     return task_submit(
         name="face.analyze",
@@ -210,12 +230,21 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
     suffix = ".webm" if attempt.clip_content_type == "video/webm" else ".mp4"
     failures: list[str] = []
     report = None
+    windows = None
+    if attempt.challenge.schedule:
+        windows = schedule.windows(
+            schedule.from_stored(attempt.challenge.schedule),
+            offset_ms=attempt.prompt_offset_ms,
+            tolerance_ms=settings.IDRENEW_FACE_PROMPT_TOLERANCE_MS,
+        )
     try:
         with tempfile.TemporaryDirectory(prefix="idrenew-face-") as tmp:
             path = Path(tmp) / f"clip{suffix}"
             path.write_bytes(read_encrypted(attempt.clip_name))
             try:
-                report = engine.analyze_clip(str(path), list(attempt.challenge.actions))
+                report = engine.analyze_clip(
+                    str(path), list(attempt.challenge.actions), windows=windows
+                )
             except FaceError as exc:
                 failures = [exc.code]
     finally:
@@ -224,7 +253,12 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
     if report is not None:
         failures = list(report.failures)
         attempt.actions = [
-            {"action": a.action, "passed": a.passed, "frames": list(a.frames) if a.frames else None}
+            {
+                "action": a.action,
+                "passed": a.passed,
+                "frames": list(a.frames) if a.frames else None,
+                "at": a.at,
+            }
             for a in report.actions
         ]
         attempt.frame_count = report.frame_count
@@ -234,9 +268,11 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
             attempt.best_frame_name = save_encrypted(
                 "face/best", report.best_frame_jpeg, suffix=".jpg"
             )
-            spoof = spoof_detector().check(_decode_rgb(report.best_frame_jpeg))
-            attempt.spoof_score = spoof.score if spoof else None
-            attempt.spoof_note = spoof.note if spoof else NOT_CHECKED
+        spoof = spoof_detector().check_frames(report.spoof_frames)
+        attempt.spoof_score = spoof.score if spoof else None
+        attempt.spoof_threshold = spoof.threshold if spoof else None
+        attempt.spoof_attack = spoof.attack if spoof else None
+        attempt.spoof_note = spoof.note[:100] if spoof else NOT_CHECKED
         if report.best_frame_embedding is not None:
             vector = np.asarray(report.best_frame_embedding, dtype=np.float32)
             attempt.embedding_name = save_encrypted("face/emb", vector.tobytes(), suffix=".f32")
@@ -259,7 +295,14 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
         actor_type=ActorType.SYSTEM,
         customer_id=attempt.case.customer_id,
         case_id=attempt.case_id,
-        data={"attempt": str(attempt.id), "passed": passed, "failures": failures},
+        data={
+            "attempt": str(attempt.id),
+            "passed": passed,
+            "failures": failures,
+            # Turns and mouth openings outside their prompt, or never asked for.
+            "stray": [{"action": r.action, "at": r.at} for r in report.stray] if report else [],
+            "spoof_attack": attempt.spoof_attack,
+        },
     )
     if passed:
         case_transition(
@@ -270,13 +313,6 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
             data={"attempt": str(attempt.id)},
         )
     return face_attempt_summary(attempt)
-
-
-def _decode_rgb(jpeg: bytes) -> np.ndarray:
-    bgr = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise FaceError("CLIP_UNDECODABLE", "best frame could not be decoded")
-    return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
 def _compare_with_reference(customer: Customer, vector: np.ndarray) -> float | None:

@@ -55,6 +55,29 @@ def _liveness(case: RenewalCase) -> Check:
     return Check("LIVENESS", "活体检测", True, value, "通过")
 
 
+def _spoof(case: RenewalCase) -> Check | None:
+    """Passive anti-spoofing (advisory): never a refusal, but straight-through approval
+    needs it to say live when a detector is configured (face/domain/spoof.py)."""
+    from idrenew.face.domain.spoof import NoSpoofDetector
+    from idrenew.face.engine import spoof_detector
+
+    if isinstance(spoof_detector(), NoSpoofDetector):
+        return None
+    attempt = (
+        FaceAttempt.objects.filter(case=case, status=FaceAttempt.Status.PASSED)
+        .order_by("-created_at")
+        .first()
+    )
+    label = "静默活体（翻拍/屏幕）"
+    if attempt is None or attempt.spoof_attack is None or attempt.spoof_score is None:
+        return Check("SPOOF", label, False, "未检测", "判定为真人")
+    value = f"{attempt.spoof_score:.3f}" + ("（疑似翻拍/屏幕）" if attempt.spoof_attack else "")
+    need = "判定为真人"
+    if attempt.spoof_threshold is not None:
+        need = f"判定为真人（阈值 {attempt.spoof_threshold:.2f}）"
+    return Check("SPOOF", label, not attempt.spoof_attack, value, need)
+
+
 def _face_card(reading: CardReading | None, margin: float) -> Check:
     label = "人脸与证件人像比对"
     if reading is None or reading.face_similarity is None or reading.face_threshold is None:
@@ -193,6 +216,7 @@ def case_checks(case: RenewalCase) -> dict[str, Any]:
     reading = CardReading.objects.filter(case=case).select_related("front", "back").first()
     checks = [
         _liveness(case),
+        _spoof(case),
         _face_card(reading, rules["face_margin"]),
         _face_reference(case, rules["face_margin"]),
         _card_quality(reading),

@@ -329,6 +329,7 @@ def _attempt_row(attempt: FaceAttempt) -> dict[str, Any]:
     spoof = attempt.spoof_note
     if attempt.spoof_score is not None:
         spoof = f"{attempt.spoof_score:.3f}（{attempt.spoof_note}）"
+    spoof_flagged = attempt.spoof_attack  # the operating point's flag; None: not checked
     return {
         "at": attempt.created_at,
         "status": attempt.get_status_display(),
@@ -338,6 +339,7 @@ def _attempt_row(attempt: FaceAttempt) -> dict[str, Any]:
         "reference": reference,
         "reference_ok": reference_ok,
         "spoof": spoof,
+        "spoof_flagged": spoof_flagged,
         "frames": attempt.frame_count,
         "deleted": attempt.biometrics_deleted_at is not None,
     }

@@ -231,7 +231,13 @@ def test_photos_with_several_faces_or_none_are_refused() -> None:
 
 def test_shipped_models_match_their_checksums_and_run() -> None:
     sums = json.loads((MODELS_DIR / "checksums.json").read_text())
-    assert len(sums) == 5
+    assert len(sums) == 7
+    assert {"minifasnet_v2.onnx", "minifasnet_v1se.onnx"} <= set(sums)
+    assert (
+        (MODELS_DIR / "LICENSE-minifasnet")
+        .read_text()
+        .startswith("                                 Apache License")
+    )
     for name, digest in sums.items():
         path = MODELS_DIR / name
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, name
@@ -239,7 +245,9 @@ def test_shipped_models_match_their_checksums_and_run() -> None:
         shape = [d if isinstance(d, int) else 1 for d in model.session.get_inputs()[0].shape]
         outputs = model(np.zeros(shape, dtype=np.float32))
         assert outputs and all(np.isfinite(o).all() for o in outputs), name
-    assert (MODELS_DIR / "MODELS.md").read_text().count("SHA-256") >= 5
+    models_md = (MODELS_DIR / "MODELS.md").read_text()
+    assert models_md.count("SHA-256") >= 7
+    assert all(digest in models_md for digest in sums.values())
 
 
 def _small(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:

@@ -30,6 +30,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from idrenew.face.domain.schedule import Window
 from idrenew.face.domain.types import ActionResult
 
 TURN_DEGREES = 12.0  # a turn spans the frames this far from the baseline...
@@ -46,7 +47,14 @@ NOD_MIN_SECONDS = 0.10
 NEUTRAL_BEFORE = 2
 
 MIN_FACE_RATIO = 0.90  # share of frames with exactly one tracked face
-MULTI_FACE_SHARE = 0.10  # share of detector-checked frames with a second face
+MULTI_FACE_SHARE = 0.10  # share of detector-checked frames with a second face...
+# ...or, in any stretch of MULTI_FACE_RUN consecutive checks (about 1 s), this many: a
+# second person in view for a moment counts even when the clip's share stays under 10%.
+MULTI_FACE_RUN = 15
+MULTI_FACE_IN_RUN = 5
+# Actions that are never natural: with a timed challenge, one that was not asked for (or
+# happens outside its prompt) fails. Blinks happen on their own and are not counted.
+DELIBERATE = ("turn_left", "turn_right", "open_mouth")
 MIN_FACE_PX = 80.0  # face width (mesh extent) below this: too small
 MIN_FACE_SHARE = 0.15  # ... or below this share of the frame's short side
 MIN_BRIGHTNESS = 45.0  # mean grey level of the face crop (0–255)
@@ -221,12 +229,82 @@ def decide_actions(
     return Decision(results, failures)
 
 
+def decide_timed(
+    windows: Sequence[Window], frames: Sequence[FrameMeasure], fps: float
+) -> tuple[Decision, list[ActionResult]]:
+    """Each requested action must start inside its own prompt window; a turn or mouth
+    opening outside every window of its kind (before the first prompt included), or of a
+    kind never asked for, fails. Answers the decision and those stray events."""
+    base = baseline(frames)
+    times = {f.index: f.time for f in frames}
+    kinds = dict.fromkeys([*(w.action for w in windows), *DELIBERATE])
+    found = {a: find_events(a, frames, base, fps) for a in kinds}
+    results: list[ActionResult] = []
+    used: set[tuple[str, int]] = set()
+    for w in windows:
+        hit = next(
+            (
+                e
+                for e in found[w.action]
+                if (w.action, e.start) not in used and w.holds(times[e.start])
+            ),
+            None,
+        )
+        if hit is None:
+            first = found[w.action][0] if found[w.action] else None
+            results.append(
+                ActionResult(
+                    w.action,
+                    False,
+                    (first.start, first.end) if first else None,
+                    round(times[first.start], 3) if first else None,
+                )
+            )
+            continue
+        used.add((w.action, hit.start))
+        results.append(
+            ActionResult(w.action, True, (hit.start, hit.end), round(times[hit.start], 3))
+        )
+    asked = {w.action for w in windows}
+    stray: list[ActionResult] = []
+    for action in DELIBERATE:
+        for e in found[action]:
+            t = times[e.start]
+            if any(w.action == action and w.holds(t) for w in windows):
+                continue
+            stray.append(ActionResult(action, False, (e.start, e.end), round(t, 3)))
+    failures: list[str] = []
+    if any(not found[r.action] for r in results):
+        failures.append("ACTION_MISSING")
+    if any(not r.passed and found[r.action] for r in results) or any(
+        s.action in asked for s in stray
+    ):
+        failures.append("ACTION_OUT_OF_WINDOW")
+    if any(s.action not in asked for s in stray):
+        failures.append("ACTION_UNREQUESTED")
+    stray.sort(key=lambda r: r.at or 0.0)
+    return Decision(results, failures), stray
+
+
+def multi_face_runs(frames: Sequence[FrameMeasure]) -> bool:
+    """A second face in ≥ MULTI_FACE_IN_RUN of any MULTI_FACE_RUN consecutive checks."""
+    flags = [(f.faces_detected or 0) >= 2 for f in frames if f.faces_detected is not None]
+    run = 0
+    for i, flag in enumerate(flags):
+        run += flag
+        if i >= MULTI_FACE_RUN:
+            run -= flags[i - MULTI_FACE_RUN]
+        if run >= MULTI_FACE_IN_RUN:
+            return True
+    return False
+
+
 def check_presence(frames: Sequence[FrameMeasure]) -> list[str]:
-    """Exactly one face, present in ≥ 90% of frames."""
+    """Exactly one face, present in ≥ 90% of frames; no second face for a stretch."""
     failures: list[str] = []
     checked = [f for f in frames if f.faces_detected is not None]
     multi = sum(1 for f in checked if (f.faces_detected or 0) >= 2)
-    if checked and multi / len(checked) > MULTI_FACE_SHARE:
+    if checked and (multi / len(checked) > MULTI_FACE_SHARE or multi_face_runs(checked)):
         failures.append("FACE_MULTIPLE")
     present = sum(1 for f in frames if f.face)
     if not frames or present / len(frames) < MIN_FACE_RATIO:

@@ -23,6 +23,8 @@ MESH = "face_landmark"
 IRIS = "iris_landmark"
 EMBEDDER = "mobilefacenet"
 ANTISPOOF = "face_antispoofing"
+MINIFASNET_V2 = "minifasnet_v2"
+MINIFASNET_V1SE = "minifasnet_v1se"
 
 FloatArray = npt.NDArray[np.float32]
 

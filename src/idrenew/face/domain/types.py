@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from idrenew.face.domain.schedule import Window
 
 ACTIONS = ("blink", "open_mouth", "turn_left", "turn_right", "nod")
 # nod stays out of the default set until a real clip shows it working (no shared clip has one).
@@ -29,6 +32,8 @@ FAILURE_MESSAGES = {
     "FACE_BLURRED": "画面模糊，请保持手机稳定、擦拭镜头后重试",
     "ACTION_MISSING": "未检测到要求的动作，请按提示放慢动作、幅度稍大一些",
     "ACTION_ORDER": "动作顺序不正确，请按屏幕提示的顺序依次完成",
+    "ACTION_OUT_OF_WINDOW": "动作与提示时间不符，请在提示出现后再完成对应动作，请重新认证",
+    "ACTION_UNREQUESTED": "检测到未要求的动作，请只在提示出现时完成对应动作，请重新认证",
     "IDENTITY_SWITCH": "检测过程中人员发生变化，请由本人完成全部动作",
     "CLIP_TOO_SHORT": "录制时间太短，请完成全部动作后再结束",
     "CLIP_TOO_LONG": "录制时间过长，请重新开始并按提示完成动作",
@@ -51,6 +56,7 @@ class ActionResult:
     action: str
     passed: bool
     frames: tuple[int, int] | None  # first and last frame of the detected action
+    at: float | None = None  # seconds from the clip's start at which the action started
 
 
 @dataclass
@@ -64,6 +70,11 @@ class LivenessReport:
     frame_count: int = 0
     fps: float = 0.0
     face_ratio: float = 0.0  # share of frames with exactly one face
+    # Turns and mouth openings outside their prompt window, or never asked for (timed
+    # challenges only): what made ACTION_OUT_OF_WINDOW / ACTION_UNREQUESTED.
+    stray: list[ActionResult] = field(default_factory=list)
+    # Up to ~5 frames spread over the clip (RGB, face box) for passive anti-spoofing.
+    spoof_frames: list[npt.NDArray[np.uint8]] = field(repr=False, default_factory=list)
 
 
 class FaceEngine(Protocol):
@@ -71,7 +82,12 @@ class FaceEngine(Protocol):
 
     threshold: float
 
-    def analyze_clip(self, path: str, actions: list[str]) -> LivenessReport: ...
+    def analyze_clip(
+        self, path: str, actions: list[str], *, windows: list[Window] | None = None
+    ) -> LivenessReport:
+        """``windows``: where each action must start (``schedule.windows``); None checks
+        only that the actions occur in order (the CLI on a whole clip)."""
+        ...
 
     def embed_image(self, image_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         """Embedding of the one face in the image; raises FaceError otherwise."""

@@ -2,6 +2,10 @@
 
 OpenCV's FFmpeg backend decodes VP8, VP9 and H.264. MediaRecorder's WebM carries neither
 a frame count nor a constant rate, so times come from each frame's timestamp.
+
+A clip whose container states its length (MP4 from iOS, files from a camera app) is refused
+as too long before a frame is decoded; one that does not (MediaRecorder's WebM) is refused
+as soon as decoding passes the limit.
 """
 
 from __future__ import annotations
@@ -40,6 +44,16 @@ def _scaled(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
+def container_seconds(cap: cv2.VideoCapture) -> float | None:
+    """The duration the container states (frame count ÷ nominal rate), or None when it
+    states none: MediaRecorder's WebM has no count (OpenCV reports 0 or a negative)."""
+    count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    if not (count > 0 and 1.0 <= fps <= 240.0) or count > 1e7:
+        return None
+    return float(count / fps)
+
+
 def read_frames(path: str, *, max_seconds: float, max_frames: int = 2000) -> Iterator[Frame]:
     """Frames in order, scaled to ≤ 640 px; raises ``FaceError`` for an unreadable file and
     ``CLIP_TOO_LONG`` as soon as the clip runs past ``max_seconds``."""
@@ -48,6 +62,10 @@ def read_frames(path: str, *, max_seconds: float, max_frames: int = 2000) -> Ite
     if not cap.isOpened():
         raise FaceError("CLIP_UNDECODABLE", "container not recognised")
     try:
+        stated = container_seconds(cap)
+        # A frame's worth of slack: a 15.0 s recording may state 15.03 s.
+        if stated is not None and stated > max_seconds + 0.5:
+            raise FaceError("CLIP_TOO_LONG", f"{stated:.1f} s stated, more than {max_seconds:g} s")
         nominal = cap.get(cv2.CAP_PROP_FPS)
         fps = nominal if 1.0 <= nominal <= 120.0 else DEFAULT_FPS
         first_ms: float | None = None

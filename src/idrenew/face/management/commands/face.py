@@ -1,4 +1,5 @@
-"""``idrenew face compare`` and ``idrenew face liveness``: the face engine from the shell.
+"""``idrenew face compare``, ``idrenew face liveness`` and ``idrenew face calibrate``: the
+face engine from the shell.
 
 The models load once per process, so ``compare --pairs`` runs many pairs at model speed.
 """
@@ -14,6 +15,8 @@ import cv2
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from idrenew.face.domain import schedule
+from idrenew.face.domain.calibration import Calibration, Rate, calibrate
 from idrenew.face.domain.types import ACTIONS, FAILURE_MESSAGES, FaceError
 from idrenew.face.engine import face_engine
 
@@ -36,12 +39,27 @@ class Command(BaseCommand):
         live = sub.add_parser("liveness", help="check a clip for actions")
         live.add_argument("clip")
         live.add_argument("--actions", required=True, help=f"comma-separated: {','.join(ACTIONS)}")
+        live.add_argument(
+            "--prompt-offset-ms",
+            type=int,
+            help="check the timing too: the page's first prompt came this many ms after the "
+            "recording started (the server's schedule for these actions)",
+        )
         live.add_argument("--json", action="store_true")
+        cal = sub.add_parser(
+            "calibrate", help="threshold on labelled pairs: distributions, FAR/FRR, a suggestion"
+        )
+        cal.add_argument("--pairs", required=True, help="CSV: file_a,file_b,same_person (1/0)")
+        cal.add_argument("--root", default=".", help="folder the CSV's paths are relative to")
+        cal.add_argument("--target-far", type=float, default=1e-4)
+        cal.add_argument("--json", action="store_true", help="the report as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
         cv2.setNumThreads(1)
         if options["action"] == "compare":
             self._compare(options)
+        elif options["action"] == "calibrate":
+            self._calibrate(options)
         else:
             self._liveness(options)
 
@@ -74,8 +92,20 @@ class Command(BaseCommand):
             raise CommandError(f"unknown action(s) {unknown}; choose from {', '.join(ACTIONS)}")
         if not Path(options["clip"]).is_file():
             raise CommandError(f"no such file: {options['clip']}")
+        windows = None
+        if options.get("prompt_offset_ms") is not None:
+            from django.conf import settings
+
+            prompts = schedule.plan(
+                actions, max_clip_seconds=settings.IDRENEW_FACE_MAX_CLIP_SECONDS
+            )
+            windows = schedule.windows(
+                prompts,
+                offset_ms=options["prompt_offset_ms"],
+                tolerance_ms=settings.IDRENEW_FACE_PROMPT_TOLERANCE_MS,
+            )
         try:
-            report = face_engine().analyze_clip(options["clip"], actions)
+            report = face_engine().analyze_clip(options["clip"], actions, windows=windows)
         except FaceError as exc:
             result: dict[str, Any] = {
                 "passed": False,
@@ -96,8 +126,67 @@ class Command(BaseCommand):
                 ],
                 "failures": report.failures,
                 "best_frame": report.best_frame,
+                "stray": [{"action": r.action, "at": r.at} for r in report.stray],
             }
         self._emit(result, options["json"])
+
+    # --- calibrate ------------------------------------------------------------------------
+
+    def _calibrate(self, options: dict[str, Any]) -> None:
+        if not 0.0 < options["target_far"] < 1.0:
+            raise CommandError("--target-far must be between 0 and 1, e.g. 1e-4")
+        root = Path(options["root"])
+        try:
+            with open(options["pairs"], newline="", encoding="utf-8") as fh:
+                rows = list(csv.DictReader(fh))
+        except OSError as exc:
+            raise CommandError(f"cannot read {options['pairs']}: {exc}") from None
+        if not rows or not {"file_a", "file_b", "same_person"} <= set(rows[0]):
+            raise CommandError("the CSV needs the columns file_a,file_b,same_person")
+        cache: dict[str, Any] = {}
+        genuine: list[float] = []
+        impostor: list[float] = []
+        refused: list[dict[str, Any]] = []
+        for row in rows:
+            label = row["same_person"].strip()
+            if label not in ("0", "1"):
+                raise CommandError(f"same_person must be 1 or 0: {row}")
+            result = _compare_pair(row["file_a"], row["file_b"], root, cache)
+            if result["similarity"] is None:
+                refused.append(result)
+                continue
+            (genuine if label == "1" else impostor).append(float(result["similarity"]))
+        report = calibrate(
+            genuine,
+            impostor,
+            threshold=face_engine().threshold,
+            target_far=options["target_far"],
+        )
+        if options["json"]:
+            data = report.as_dict() | {"refused_pairs": len(refused)}
+            self.stdout.write(json.dumps(data, ensure_ascii=False))
+            return
+        self._print_calibration(report, refused)
+
+    def _print_calibration(self, c: Calibration, refused: list[dict[str, Any]]) -> None:
+        def rate(r: Rate) -> str:
+            return f"{r.errors}/{r.pairs} = {r.rate:.4%} (95% CI {r.low:.4%}–{r.high:.4%})"
+
+        out = self.stdout.write
+        out(f"same-person pairs:      {c.genuine}")
+        out(f"different-person pairs: {c.impostor}")
+        if refused:
+            out(f"pairs not compared (no single face in a photo): {len(refused)}")
+        out(f"threshold in use {c.threshold:.4f}: FAR {rate(c.far)}; FRR {rate(c.frr)}")
+        if c.suggested is None:
+            out(f"no threshold suggested: {c.refusal}")
+            return
+        assert c.suggested_far is not None and c.suggested_frr is not None
+        out(
+            f"suggested threshold {c.suggested:.4f} for FAR ≤ {c.target_far:g}: "
+            f"FAR {rate(c.suggested_far)}, one-sided 95% upper bound "
+            f"{c.suggested_far_upper:.2e}; FRR {rate(c.suggested_frr)}"
+        )
 
     def _emit(self, result: dict[str, Any], as_json: bool) -> None:
         if as_json:
