@@ -35,12 +35,26 @@ export interface FaceDeclineOut {
   message: string
 }
 
+/** One prompt of the challenge's schedule, in ms from the start of the recording. */
+export interface FacePrompt {
+  action: FaceAction
+  /** Chinese prompt (请眨眨眼 …). */
+  prompt: string
+  start_ms: number
+  end_ms: number
+}
+
 export interface FaceChallengeOut {
   /** Single use; the clip must be uploaded with it within `expires_in` seconds. */
   nonce: string
   actions: FaceAction[]
   /** Chinese prompt per action, in the order to perform them (请眨眨眼 …). */
   prompts: string[]
+  /**
+   * When to show each prompt. Each action must start while its prompt is shown (the server
+   * checks it, with some tolerance); turns or mouth openings at other times fail the attempt.
+   */
+  schedule: FacePrompt[]
   /** seconds */
   expires_in: number
   /** Challenges left today after this one. */
@@ -54,6 +68,11 @@ export interface FaceClipIn {
   clip: Blob
   /** `clip.webm` or `clip.mp4`: the server checks the bytes, the name helps logs and proxies. */
   filename: string
+  /**
+   * How long after the recorder started the first prompt actually appeared (ms). The server
+   * accepts it only close to the scheduled time (`FACE_CLIP_TIMING` otherwise).
+   */
+  promptOffsetMs?: number
 }
 
 export interface FaceActionResult {
@@ -61,6 +80,8 @@ export interface FaceActionResult {
   passed: boolean
   /** First and last frame of the detected action. */
   frames: [number, number] | null
+  /** Seconds into the clip at which the action started. */
+  at?: number | null
 }
 
 export interface FaceFailure {
@@ -136,6 +157,7 @@ export async function uploadFaceClip(
   const { onProgress, ...rest } = options
   const form = new FormData()
   form.append('nonce', input.nonce)
+  if (input.promptOffsetMs !== undefined) form.append('prompt_offset_ms', String(Math.round(input.promptOffsetMs)))
   form.append('clip', input.clip, input.filename)
   const { data } = await request.post<TaskAccepted>(`${BASE}/clip`, form, {
     timeout: CLIP_UPLOAD_TIMEOUT,

@@ -35,6 +35,10 @@ const CHALLENGE: faceApi.FaceChallengeOut = {
   nonce: '0b7f6c2e-8f1a-4d7e-9c3b-2a1d0e9f8c7b',
   actions: ['blink', 'turn_left'],
   prompts: ['请眨眨眼', '请向左转头'],
+  schedule: [
+    { action: 'blink', prompt: '请眨眨眼', start_ms: 1500, end_ms: 5000 },
+    { action: 'turn_left', prompt: '请向左转头', start_ms: 5000, end_ms: 8500 },
+  ],
   expires_in: 60,
   attempts_left: 4,
   max_clip_seconds: 15,
@@ -259,8 +263,34 @@ describe('face step: notice and consent', () => {
     expect(input.filename).toBe('clip.webm')
     expect(input.clip.type).toBe('video/webm')
     expect(input.clip.size).toBeGreaterThan(0)
+    expect(input.promptOffsetMs).toBe(1500)
     expect(key).toMatch(/^[0-9a-f-]{36}$/)
     expect(tasksApi.getTask).toHaveBeenCalledWith(TASK.task_id, expect.anything())
+  })
+
+  it('should show the prompts at the times the challenge schedules', async () => {
+    vi.mocked(faceApi.requestFaceChallenge).mockResolvedValue({
+      ...CHALLENGE,
+      schedule: [
+        { action: 'blink', prompt: '请眨眨眼', start_ms: 2000, end_ms: 4000 },
+        { action: 'turn_left', prompt: '请向左转头', start_ms: 4000, end_ms: 7000 },
+      ],
+    })
+    const { wrapper } = await mountAtRules()
+    await click(wrapper, 'face-rules-start')
+    const recorder = FakeMediaRecorder.instances[0]!
+
+    await advance(1900)
+    expect(byTestId(wrapper, 'face-prompt').text()).toBe('请保持正对手机')
+    await advance(100)
+    expect(byTestId(wrapper, 'face-prompt').text()).toBe('请眨眨眼')
+    await advance(2000)
+    expect(byTestId(wrapper, 'face-prompt').text()).toBe('请向左转头')
+    await advance(2900)
+    expect(recorder.state).toBe('recording')
+    await advance(100)
+    expect(recorder.state).toBe('inactive')
+    expect(vi.mocked(faceApi.uploadFaceClip).mock.calls[0]![0].promptOffsetMs).toBe(2000)
   })
 
   it('should record MP4 where WebM is not supported (iOS Safari)', async () => {
