@@ -80,10 +80,51 @@ export interface CaseOutcome {
   can_reapply: boolean
 }
 
+/**
+ * A document the customer signed for a case. `download_url` needs the signed-in session (the
+ * H5's cookie); `link_url` works without one until `link_expires_at` (5 minutes), for app
+ * clients whose PDF viewer cannot send the bearer token.
+ */
+export interface CaseDocument {
+  key: string
+  /** 《客户账户信息变更申请书》 */
+  title: string
+  /** SHA-256 of the signed PDF (hex). */
+  sha256: string
+  signed_at: string
+  /** `/api/cases/{reference}/documents/{key}.pdf` */
+  download_url: string
+  /** `/api/documents/{token}` */
+  link_url: string
+  link_expires_at: string
+}
+
 /** The customer's most recent case in any state, with the decision once there is one. */
 export interface CaseStatusOut extends CaseOut {
   closed_at?: string | null
   outcome: CaseOutcome | null
+  /** The documents signed for the case (newest signature); empty before signing. */
+  documents?: CaseDocument[]
+}
+
+/** One case of 我的办理记录 (`GET /api/cases`). */
+export interface CaseRecord extends CaseStatusOut {
+  documents: CaseDocument[]
+}
+
+/** One decision of the back office as the customer reads it. */
+export interface CaseDecision {
+  kind: 'approve' | 'auto_approve' | 'reject' | 'return' | (string & {})
+  /** 已通过 / 未通过 / 需补充材料 */
+  label: string
+  reasons: string[]
+  note: string
+  decided_at: string
+}
+
+/** One case of 我的办理记录 with every decision on it, oldest first (`GET /api/cases/{reference}`). */
+export interface CaseRecordDetail extends CaseRecord {
+  decisions: CaseDecision[]
 }
 
 /** States in which the case is still the customer's open case (`GET /api/cases/current`). */
@@ -112,5 +153,17 @@ export async function redoCase(idempotencyKey: string, options?: RequestOptions)
     {},
     { ...options, headers: idempotencyHeaders(idempotencyKey) },
   )
+  return data
+}
+
+/** 我的办理记录: every case of the signed-in customer, newest first. */
+export async function listCaseRecords(options?: RequestOptions): Promise<CaseRecord[]> {
+  const { data } = await request.get<{ cases: CaseRecord[] }>('/cases', options)
+  return data.cases
+}
+
+/** One case of the customer's by reference; 404 CASE_NOT_FOUND for an unknown (or another's) one. */
+export async function getCaseRecord(reference: string, options?: RequestOptions): Promise<CaseRecordDetail> {
+  const { data } = await request.get<CaseRecordDetail>(`/cases/${encodeURIComponent(reference)}`, options)
   return data
 }

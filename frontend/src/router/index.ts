@@ -12,6 +12,7 @@ import { t } from '@/utils/i18n'
 import { setAuthLostHandler } from '@/utils/request'
 import { routes } from './routes'
 import { FIRST_CASE_STEP, stepPath } from './steps'
+import { documentTitle } from './title'
 
 /** Django serves the app at /h5/ and every /h5/<route>. */
 export const ROUTER_BASE = '/h5/'
@@ -28,7 +29,11 @@ export const guard: NavigationGuardWithThis<undefined> = async (to) => {
 
   if (!to.meta.requiresAuth) return true
   await session.ensureKnown()
-  if (!session.signedIn) return { name: 'login', replace: true }
+  if (!session.signedIn) {
+    // 我的办理记录 from the service list: back there after sign-in (login reads `redirect`).
+    const query = to.meta.returnAfterLogin ? { redirect: to.fullPath } : undefined
+    return { name: 'login', query, replace: true }
+  }
 
   const step = to.meta.step
   if (step === undefined || step < FIRST_CASE_STEP) return true
@@ -47,10 +52,20 @@ export function createAppRouter(history: RouterHistory = createWebHistory(ROUTER
   })
   router.beforeEach(guard)
   router.afterEach((to) => {
-    const title = to.meta.titleKey ? t(to.meta.titleKey) : t('app.name')
-    if (typeof document !== 'undefined') document.title = title
+    if (typeof document !== 'undefined') document.title = documentTitle(to, t)
   })
   return router
+}
+
+/**
+ * Where the login page goes after sign-in when it was opened for a page that asked to come
+ * back (`?redirect=`): only a route of the app that declares `returnAfterLogin`; anything
+ * else (another site, a case step) is ignored and the case entry decides.
+ */
+export function loginReturnPath(router: Router, redirect: unknown): string | null {
+  if (typeof redirect !== 'string' || !redirect.startsWith('/') || redirect.startsWith('//')) return null
+  const target = router.resolve(redirect)
+  return target.matched.length > 0 && target.meta.returnAfterLogin ? target.fullPath : null
 }
 
 /** NOT_SIGNED_IN / SESSION_EXPIRED (already toasted): forget the session and go to /login. */

@@ -7,8 +7,12 @@ declare module 'vue-router' {
   interface RouteMeta {
     /** Step number (1–10) for step pages. */
     step?: number
-    /** i18n key of the nav bar title. */
+    /** i18n key of the nav bar title (every route has one). */
     titleKey?: string
+    /** i18n key of the page's own name in the browser tab, when it differs from the nav bar's. */
+    pageTitleKey?: string
+    /** After sign-in, come back here (a page reached from the service list, not a case step). */
+    returnAfterLogin?: boolean
     /** Show `< 返回` in the nav bar. */
     back?: boolean
     /** Needs a signed-in customer. */
@@ -28,6 +32,8 @@ const AgreementsPage = () => import('@/pages/agreements/index.vue')
 const SignPage = () => import('@/pages/sign/index.vue')
 const SignedPage = () => import('@/pages/signed/index.vue')
 const StatusPage = () => import('@/pages/status/index.vue')
+const RecordsPage = () => import('@/pages/records/index.vue')
+const RecordDetailPage = () => import('@/pages/records/detail.vue')
 
 const caseStepPages: Record<string, RouteRecordRaw['component']> = {
   face: FacePage,
@@ -56,6 +62,7 @@ function caseStepRoute(step: StepDef): RouteRecordRaw {
     meta: {
       step: step.number,
       titleKey: `nav.${step.key}`,
+      pageTitleKey: `steps.${step.key}`,
       back: true,
       requiresAuth: true,
       ...(guide ? { guide } : {}),
@@ -65,8 +72,30 @@ function caseStepRoute(step: StepDef): RouteRecordRaw {
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: HomePage, meta: { step: 1, titleKey: 'nav.home' } },
-  { path: '/login', name: 'login', component: LoginPage, meta: { step: 2, titleKey: 'nav.login', back: true } },
-  { path: '/resume', name: 'resume', component: ResumePage, meta: { titleKey: 'nav.resume', back: true, requiresAuth: true } },
+  {
+    path: '/login',
+    name: 'login',
+    component: LoginPage,
+    meta: { step: 2, titleKey: 'nav.login', pageTitleKey: 'steps.verify', back: true },
+  },
+  {
+    path: '/resume',
+    name: 'resume',
+    component: ResumePage,
+    meta: { titleKey: 'nav.resume', pageTitleKey: 'pageTitles.resume', back: true, requiresAuth: true },
+  },
+  {
+    path: '/records',
+    name: 'records',
+    component: RecordsPage,
+    meta: { titleKey: 'nav.records', back: true, requiresAuth: true, returnAfterLogin: true },
+  },
+  {
+    path: '/records/:reference',
+    name: 'record',
+    component: RecordDetailPage,
+    meta: { titleKey: 'nav.record', back: true, requiresAuth: true, returnAfterLogin: true },
+  },
   ...STEPS.filter((s) => s.name in caseStepPages).map(caseStepRoute),
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]

@@ -35,7 +35,7 @@ describe('App shell', () => {
     expect(wrapper.get('.van-nav-bar__title').text()).toBe('业务办理')
     expect(wrapper.find('.van-nav-bar__left .van-nav-bar__text').exists()).toBe(false)
     expect(wrapper.find('[data-testid="progress"]').exists()).toBe(false)
-    expect(document.title).toBe('业务办理')
+    expect(document.title).toBe('业务办理 - 证件更新')
   })
 
   it('should show 返回 and 证件更新 on the login page', async () => {
@@ -43,6 +43,9 @@ describe('App shell', () => {
     expect(wrapper.get('.van-nav-bar__left').text()).toBe('返回')
     expect(wrapper.get('.van-nav-bar__title').text()).toBe('证件更新')
     expect(wrapper.find('[data-testid="progress"]').exists()).toBe(false)
+    // the guide's step 2 is 账户验证: the page says so, and so does the browser tab
+    expect(wrapper.get('[data-testid="login-heading"]').text()).toBe('账户验证')
+    expect(document.title).toBe('账户验证 - 证件更新')
   })
 
   it.each([
@@ -87,10 +90,14 @@ describe('App shell', () => {
     const { wrapper } = await mountAppAt('/idcard')
     const right = wrapper.get('.van-nav-bar__right')
     expect(right.get('[data-testid="nav-guide"]').text()).toBe('操作指南')
-    // The 适老化 switch moves to the progress row, and still works there.
-    expect(right.find('[data-testid="elder-toggle"]').exists()).toBe(false)
-    await wrapper.get('.app-shell__progress [data-testid="elder-toggle"]').trigger('click')
+    // The 适老化 switch stays in the nav bar beside it (not on the progress row), and works.
+    expect(wrapper.find('.app-shell__progress [data-testid="elder-toggle"]').exists()).toBe(false)
+    const buttons = right.findAll('button').map((b) => b.attributes('data-testid'))
+    expect(buttons).toEqual(['nav-guide', 'elder-toggle'])
+    expect(right.get('[data-testid="elder-toggle"]').text()).toBe('大字') // short beside the guide
+    await right.get('[data-testid="elder-toggle"]').trigger('click')
     expect(document.documentElement.classList.contains('elder-mode')).toBe(true)
+    await right.get('[data-testid="elder-toggle"]').trigger('click')
 
     await right.get('[data-testid="nav-guide"]').trigger('click')
     await vi.waitFor(() => expect(document.querySelector('[data-testid="guide-idcard"]')).not.toBeNull())
@@ -114,6 +121,21 @@ describe('App shell', () => {
     await wrapper.get('.van-nav-bar__right [data-testid="nav-guide"]').trigger('click')
     await vi.waitFor(() => expect(document.querySelector('[data-testid="guide-update"]')).not.toBeNull())
     expect(document.querySelector('[data-testid="guide-update"]')!.textContent).toContain('长期有效')
+  })
+
+  it.each([
+    ['/face', 3, '人脸识别 - 证件更新'],
+    ['/idcard', 4, '上传身份证 - 证件更新'],
+    ['/identity', 5, '身份信息确认 - 证件更新'],
+    ['/update', 6, '证件更新信息确认 - 证件更新'],
+    ['/agreements', 7, '阅读协议 - 证件更新'],
+    ['/sign', 8, '签署协议 - 证件更新'],
+    ['/signed', 9, '签署完成 - 证件更新'],
+    ['/status', 10, '提交完成 - 证件更新'],
+  ])('should title the browser tab of %s after its step', async (path, step, title) => {
+    vi.mocked(authApi.getSession).mockResolvedValue(makeSession({ case: makeCase({ current_step: step }) }))
+    await mountAppAt(path)
+    expect(document.title).toBe(title)
   })
 
   it('should keep the 适老化 switch in the nav bar on step 5 (no guide)', async () => {

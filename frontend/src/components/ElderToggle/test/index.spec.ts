@@ -27,6 +27,17 @@ describe('ElderToggle (适老化)', () => {
     expect(localStorage.getItem(ELDER_MODE_STORAGE_KEY)).toBeNull()
   })
 
+  it('should use the two-character labels when compact, keeping the full name for screen readers', async () => {
+    useElderMode().reload()
+    const wrapper = mount(ElderToggle, { props: { compact: true }, global: { plugins: [i18n] } })
+    const button = wrapper.get('[data-testid="elder-toggle"]')
+    expect(button.text()).toBe('大字')
+    expect(button.attributes('aria-label')).toBe('适老化大字模式')
+    await button.trigger('click')
+    expect(button.text()).toBe('标准')
+    await button.trigger('click')
+  })
+
   it('should start in large mode when it was chosen before', () => {
     localStorage.setItem(ELDER_MODE_STORAGE_KEY, '1')
     const wrapper = mountToggle()

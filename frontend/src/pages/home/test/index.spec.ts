@@ -36,3 +36,17 @@ describe('service list (step 1)', () => {
     expect(router.currentRoute.value.path).toBe('/')
   })
 })
+
+describe('我的办理记录 in the service list', () => {
+  it('should lead a visitor to sign in first, then back to the records', async () => {
+    const authApi = await import('@/api/auth')
+    const { apiError } = await import('@/test-utils')
+    vi.mocked(authApi.getSession).mockRejectedValue(apiError(401, 'NOT_SIGNED_IN', '请先完成账户验证'))
+    const { wrapper, router } = await mountAt(HomePage, '/')
+    const records = wrapper.get('[data-testid="service-records"]')
+    expect(records.text()).toContain('我的办理记录')
+    expect(records.text()).not.toContain('敬请期待')
+    await records.trigger('click')
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/records'))
+  })
+})

@@ -118,6 +118,39 @@ describe('login page', () => {
     expect(casesApi.createCase).not.toHaveBeenCalled()
     await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/resume'))
   })
+
+  it('should say 账户验证 (step 2 of the guide) as its heading and in the tab title', async () => {
+    const { wrapper } = await mountAt(LoginPage, '/login')
+    expect(byTestId(wrapper, 'login-heading').text()).toBe('账户验证')
+    expect(document.title).toBe('账户验证 - 证件更新')
+  })
+
+  it('should go back to 我的办理记录 after signing in when it was opened from there', async () => {
+    vi.mocked(authApi.verifySmsCode).mockResolvedValue(makeSession({ case: makeCase({ current_step: 5 }) }))
+    vi.spyOn(casesApi, 'listCaseRecords').mockResolvedValue([])
+    const { wrapper, router } = await mountAt(LoginPage, '/login?redirect=/records')
+    await byTestId(wrapper, 'sms-fund-account').setValue('80001234')
+    await byTestId(wrapper, 'sms-mobile-last4').setValue('5678')
+    await byTestId(wrapper, 'sms-code').setValue('123456')
+    await byTestId(wrapper, 'sms-submit').trigger('click')
+    await flushPromises()
+    expect(casesApi.createCase).not.toHaveBeenCalled()
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/records'))
+  })
+
+  it.each(['https://evil.example/', '//evil.example/x', '/face', '/status'])(
+    'should ignore a redirect to %s and let the case decide',
+    async (redirect) => {
+      vi.mocked(authApi.verifySmsCode).mockResolvedValue(makeSession({ case: makeCase({ current_step: 5 }) }))
+      const { wrapper, router } = await mountAt(LoginPage, `/login?redirect=${encodeURIComponent(redirect)}`)
+      await byTestId(wrapper, 'sms-fund-account').setValue('80001234')
+      await byTestId(wrapper, 'sms-mobile-last4').setValue('5678')
+      await byTestId(wrapper, 'sms-code').setValue('123456')
+      await byTestId(wrapper, 'sms-submit').trigger('click')
+      await flushPromises()
+      await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/resume'))
+    },
+  )
 })
 
 describe('SMS sign-in form', () => {

@@ -238,3 +238,14 @@ describe('status without a case on screen', () => {
     await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/resume'))
   })
 })
+
+describe('status → 我的办理记录', () => {
+  it('should open the records (decision and signed agreements) from the status page', async () => {
+    vi.mocked(casesApi.getLatestCase).mockResolvedValue(APPROVED)
+    const { wrapper, router } = await mountStatus(null)
+    const button = wrapper.get('[data-testid="status-records"]')
+    expect(button.text()).toBe('查看办理记录与已签署协议')
+    await button.trigger('click')
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/records'))
+  })
+})
