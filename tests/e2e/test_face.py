@@ -1,5 +1,6 @@
-"""Step 3 in a real browser: Chromium's fake camera plays a shared liveness clip through the
-H5 page at 375×667, the real engine analyses the recording, and the case moves to step 4."""
+"""Step 3 in a real browser: Chromium's fake camera plays a shared liveness clip, cut at test
+time to the challenge's prompt schedule, through the H5 page at 375×667; the real engine
+analyses the recording (timing included), and the case moves to step 4."""
 
 from __future__ import annotations
 
@@ -13,30 +14,25 @@ import numpy as np
 import pytest
 
 from idrenew.cases.models import RenewalCase
+from idrenew.face.domain import schedule
 from idrenew.face.models import FaceAttempt
 from idrenew.verification.sms import LocmemSmsBackend
-from tests.conftest import SHARED
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, phone_page
+from tests.face import clips
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CLIP = SHARED / "testdata" / "liveness" / "liveportrait_d12.mp4"
-# What d12 shows, in this order, a few seconds in: a turn to the man's right (f78–92),
-# then a wide mouth opening (f116–132). The page records about 8.5 s from the start.
+CLIP = clips.clip_path("d12")
+# d12's turn to the man's right (f78–92) and his wide mouth opening (f116–132), each placed
+# by tests/face/clips.py where the default schedule prompts it (1.5 s neutral, then 3.5 s per
+# prompt). The camera starts playing when the page opens it, a moment before the recorder
+# starts (the challenge is fetched in between): each action sits 2 s into its prompt so
+# that it stays inside the prompt's window for any such delay up to about 1.5 s.
 ACTIONS = "turn_right,open_mouth"
 
 
-def write_y4m(source: Path, target: Path) -> None:
-    """The clip as an uncompressed YUV4MPEG2 (I420) file, what Chromium's fake camera plays."""
-    cap = cv2.VideoCapture(str(source))
-    fps = round(cap.get(cv2.CAP_PROP_FPS)) or 25
-    frames = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(frame)
-    cap.release()
+def write_y4m(frames: list[Any], fps: int, target: Path) -> None:
+    """Frames as an uncompressed YUV4MPEG2 (I420) file, what Chromium's fake camera plays."""
     h, w = frames[0].shape[:2]
     with open(target, "wb") as out:
         out.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
@@ -50,7 +46,9 @@ def camera_browser(pw: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     if not CLIP.exists():
         pytest.skip("../shared/testdata/liveness absent")
     y4m = tmp_path_factory.mktemp("camera") / "d12.y4m"
-    write_y4m(CLIP, y4m)
+    prompts = schedule.plan(ACTIONS.split(","), max_clip_seconds=15)
+    frames = clips.scheduled("d12", prompts, shift_s=0.4, reaction_s=1.6, tail_s=4.0)
+    write_y4m(frames, round(clips.FPS["d12"]), y4m)
     args = [
         *CHROMIUM_ARGS,
         "--use-fake-ui-for-media-stream",
@@ -114,15 +112,25 @@ def test_customer_passes_step_3_with_the_camera(
     page.get_by_text("请张张嘴").wait_for(timeout=10_000)
     shoot(page, "23-face-camera-open-mouth")
 
-    page.wait_for_url("**/h5/idcard", timeout=90_000)
-    shoot(page, "24-face-passed-step-4")
-
+    page.wait_for_function(
+        "() => location.pathname.endsWith('/h5/idcard')"
+        " || document.querySelector('[data-testid=face-failed]')",
+        timeout=90_000,
+    )
     attempt = FaceAttempt.objects.get()
-    assert attempt.status == FaceAttempt.Status.PASSED, attempt.failures
+    assert attempt.status == FaceAttempt.Status.PASSED, (
+        attempt.failures,
+        attempt.actions,
+        attempt.prompt_offset_ms,
+    )
+    page.wait_for_url("**/h5/idcard")
+    shoot(page, "24-face-passed-step-4")
     assert attempt.clip_content_type == "video/webm"  # Chromium's MediaRecorder
     assert attempt.clip_name == ""  # deleted after the analysis
     assert attempt.best_frame_name
     assert [a["action"] for a in attempt.actions] == ["turn_right", "open_mouth"]
+    assert attempt.prompt_offset_ms is not None and 1400 <= attempt.prompt_offset_ms <= 2500
+    assert attempt.spoof_attack is False and attempt.spoof_score is not None
     assert RenewalCase.objects.get(customer=customer).state == "face_passed"
 
 
