@@ -212,3 +212,81 @@ def test_name_holding_min_is_the_name_row() -> None:
     assert fields["name"] == "徐民"
     assert fields["sex"] == "男"
     assert fields["ethnicity"] == "汉"
+
+
+# --- cards laid out a little differently (#12): the label found by its text, not at a fixed x
+
+
+def test_issuer_starting_close_to_its_label_keeps_every_character() -> None:
+    """The value starts just right of 签发机关 (left of where the classic layout's values
+    start): nothing of it is taken for the label."""
+    lines: list[RawLine] = [
+        ("签发机关", _box(170, 400, 280, 428), 0.999),
+        ("杭州市公安局西湖分局", _box(287, 395, 590, 428), 0.998),
+        ("有效期限", _box(170, 458, 280, 486), 0.999),
+        ("2019.03.01-2039.03.01", _box(287, 455, 600, 486), 0.997),
+    ]
+    assert parse_back(lines, W, H).fields["issuer"] == "杭州市公安局西湖分局"
+
+
+def test_issuer_merged_with_its_label_or_with_the_label_misread() -> None:
+    for read in ("签发机关杭州市公安局西湖分局", "签发机美杭州市公安局西湖分局"):
+        lines: list[RawLine] = [
+            (read, _box(172, 396, 600, 428), 0.99),
+            ("有效期限", _box(172, 458, 280, 486), 0.999),
+            ("2019.03.01-2039.03.01", _box(300, 455, 600, 486), 0.997),
+        ]
+        assert parse_back(lines, W, H).fields["issuer"] == "杭州市公安局西湖分局", read
+
+
+def test_front_values_close_to_the_labels_and_the_column_moved_left() -> None:
+    """Labels at x 42, values from x 112 (the classic layout put them at 60 and 160): the
+    name, the first address line and the continuation line keep their first characters."""
+    lines: list[RawLine] = [
+        ("姓名", _box(42, 60, 104, 90), 0.998),
+        ("朱彩莲", _box(112, 55, 210, 92), 0.995),
+        ("性别", _box(42, 118, 104, 146), 0.999),
+        ("女", _box(112, 116, 142, 146), 0.999),
+        ("民族", _box(220, 118, 282, 146), 0.999),
+        ("汉", _box(318, 116, 348, 146), 0.999),
+        ("出生", _box(42, 176, 104, 204), 0.999),
+        ("1988年3月9日", _box(112, 172, 380, 204), 0.998),
+        ("住址", _box(42, 236, 104, 264), 0.999),
+        ("云南省曲靖市麒麟区迎发东", _box(112, 230, 440, 266), 0.996),
+        ("路367号团华小区26栋", _box(112, 274, 420, 310), 0.995),
+        ("2328号", _box(112, 318, 200, 352), 0.995),
+        ("公民身份号码", _box(42, 448, 190, 478), 0.998),
+        ("530302198803091227", _box(272, 440, 760, 480), 0.999),
+    ]
+    fields = _front(lines)
+    assert fields["name"] == "朱彩莲"
+    assert fields["address"] == "云南省曲靖市麒麟区迎发东路367号团华小区26栋2328号"
+
+
+def test_label_merged_with_the_value_is_cut_wherever_the_column_is() -> None:
+    lines: list[RawLine] = [
+        ("姓名朱彩莲", _box(75, 55, 260, 92), 0.995),
+        ("性别女", _box(75, 116, 190, 146), 0.999),
+        ("民族汉", _box(260, 116, 380, 146), 0.999),
+        ("出生1988年3月9日", _box(75, 172, 430, 204), 0.998),
+        ("佳址云南省曲靖市麒麟区迎发", _box(76, 230, 520, 266), 0.996),
+        ("东路367号", _box(190, 274, 330, 310), 0.995),
+        ("530302198803091227", _box(300, 440, 760, 480), 0.999),
+    ]
+    fields = _front(lines)
+    assert fields["name"] == "朱彩莲"
+    assert fields["address"] == "云南省曲靖市麒麟区迎发东路367号"
+
+
+def test_label_box_overlapping_the_value_box_adds_nothing_to_the_value() -> None:
+    """Recorded on a wide-variety card: the detector boxed 姓名 with the left half of 姚,
+    read as 女, while the value's own box reads 姚堂洁."""
+    lines: list[RawLine] = [
+        ("姓名女", _box(56, 54, 157, 87), 0.783),
+        ("姚堂洁", _box(136, 52, 253, 96), 0.993),
+        ("性别女", _box(51, 106, 182, 153), 0.998),
+        ("民族汉", _box(250, 110, 401, 158), 0.994),
+        ("出生", _box(51, 168, 110, 196), 0.999),
+        ("1952年5月8日", _box(138, 165, 380, 198), 0.998),
+    ]
+    assert _front(lines)["name"] == "姚堂洁"

@@ -1,11 +1,15 @@
 """Fields from the OCR lines of an upright, rectified card.
 
 Input: lines as RapidOCR gives them — ``(text, box, score)``, the box four corners in the
-card's pixels — and the card's size. Both the label text and the card's fixed layout are
-used: the labels (姓名, 性别 …) sit in a column at the left of the front, the values right of
-it, the portrait on the right, the number at the bottom; on the back the labels 签发机关 and
-有效期限 sit left of their values in the two bottom rows. A line that starts in the label
-column carries its label, which is cut off whether OCR read it right or not (佳址 for 住址).
+card's pixels — and the card's size. The labels are found by their text, never at a fixed
+x: cards are printed a little differently (label and value columns moved, a value starting
+close to its label, another type size), so the label column is where the lines that start
+with a label (姓名, 性别, 出生, 住址, 公民身份号码) start, and a line is taken to carry a
+label only when it starts in that column — then the label is cut off whether OCR read it
+right or not (佳址 for 住址). A value read as its own line, however close to its label, keeps
+all its characters. On the back the label column is where 有效期限 or 签发机关 starts.
+The coarse layout still says where to look: the portrait on the right of the front, the
+number at its bottom, the two value rows in the lower part of the back.
 
 Nothing here judges validity (check digit, dates by law): that is ``rules``. The number is
 reported as read, after undoing the usual OCR confusions between letters and digits.
@@ -24,13 +28,13 @@ from .types import Side
 Box = Sequence[Sequence[float]]
 RawLine = tuple[str, Box, float]
 
-# Layout of the front, as fractions of the card (measured on the GA 490 layout).
-FRONT_LABEL_END = 0.175  # labels end, values start
+# Coarse layout of the front, as fractions of the card (GA 490): where to look, not where
+# a label ends.
 FRONT_PORTRAIT_X = 0.60  # left edge of the portrait
 FRONT_NUMBER_Y = 0.74  # the number row is below this
-# The back: labels 签发机关 / 有效期限 between 0.2 and 0.38 of the width, values after.
-BACK_LABEL_END = 0.385
-BACK_FIELDS_Y = 0.60
+BACK_FIELDS_Y = 0.60  # the back's two value rows are below this
+# A line starting within this many text heights of the label column starts in it.
+LABEL_COLUMN_TOLERANCE = 0.8
 
 _ETHNIC_TEXT = (
     "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
@@ -81,6 +85,9 @@ _LABEL_CHARS = {
     "birth": "出生",
     "address": "住址",
 }
+_COLUMN_LABELS = ("姓名", "性别", "出生", "住址", "公民身份号码")
+ISSUER_LABEL = "签发机关"
+VALIDITY_LABEL = "有效期限"
 
 
 @dataclass(frozen=True)
@@ -217,9 +224,10 @@ def parse_front(lines: Iterable[RawLine], width: float, height: float) -> Parsed
     ]
     rows = rows_of(rest)
     name_row, sex_row, birth_row = _front_rows(rows)
+    column = label_column(items, rows)
 
     if name_row is not None:
-        value, score = _row_value(rows[name_row], "name")
+        value, score = _row_value(rows[name_row], "name", column)
         if value:
             fields["name"] = value
             conf["name"] = score
@@ -253,10 +261,13 @@ def parse_front(lines: Iterable[RawLine], width: float, height: float) -> Parsed
     address_scores: list[float] = []
     for index, row in enumerate(rows[start:], start=start):
         if index == start:
-            value, score = _row_value(row, "address")
+            value, score = _row_value(row, "address", column)
         else:
-            value = "".join(i.text for i in row if i.x0 >= FRONT_LABEL_END - 0.03)
-            score = min((i.score for i in row), default=1.0)
+            # a continuation line: whatever lies in the value column (a stray read of the
+            # background pattern left of it is no part of the address)
+            kept = [i for i in row if column is None or not column.holds_only_label(i)]
+            value = "".join(i.text for i in kept)
+            score = min((i.score for i in kept), default=1.0)
         if value:
             address_parts.append(value)
             address_scores.append(score)
@@ -296,27 +307,112 @@ def _front_rows(rows: list[list[Item]]) -> tuple[int | None, int | None, int | N
     return name_row, sex_row, birth_row
 
 
-def _row_value(row: Sequence[Item], label: str) -> tuple[str, float]:
-    """The value of a labelled row: its items minus the label (by position and by text)."""
+@dataclass(frozen=True)
+class LabelColumn:
+    """Where the labels start (``x0``) and, when a label was read on its own, where the
+    values start (``value_x0``); fractions of the card's width. ``tolerance``: how far from
+    ``x0`` a line may start and still start in the column."""
+
+    x0: float
+    tolerance: float
+    value_x0: float | None
+
+    def starts_in(self, item: Item) -> bool:
+        return abs(item.x0 - self.x0) <= self.tolerance
+
+    def holds_only_label(self, item: Item) -> bool:
+        """The item lies in the label column and ends before the values start."""
+        if not self.starts_in(item):
+            return item.x1 <= self.x0 + self.tolerance  # a stray bit left of the labels
+        return self.value_x0 is not None and item.x1 <= self.value_x0 + 0.2 * self.tolerance
+
+
+def _is_label(text: str, label: str) -> bool:
+    """``text`` starts with ``label`` (one character of a label of 2–4 may be misread)."""
+    if text.startswith(label):
+        return True
+    head = text[: len(label)]
+    if len(head) < len(label):
+        return False
+    hits = sum(a == b for a, b in zip(head, label, strict=True))
+    return hits >= len(label) - 1 if len(label) > 2 else hits >= 1 and len(text) == len(label)
+
+
+def label_column(items: Sequence[Item], rows: Sequence[Sequence[Item]]) -> LabelColumn | None:
+    """The front's label column, from the lines that start with a label's text (the number
+    label included); None when no label was read."""
+    heights = sorted(i.height for i in items) or [0.05]
+    # text height is a fraction of the card's height; x is a fraction of its width
+    tolerance = LABEL_COLUMN_TOLERANCE * heights[len(heights) // 2] * 540 / 856
+    starts = [i.x0 for i in items if any(i.text.startswith(k) for k in _COLUMN_LABELS)]
+    if not starts:
+        starts = [
+            row[0].x0
+            for row in rows
+            if row and any(_is_label(row[0].text, k) for k in _COLUMN_LABELS[:4])
+        ]
+    if not starts:
+        return None
+    starts.sort()
+    x0 = starts[len(starts) // 2]
+    # a value read as its own line: the first item right of a label read alone
+    value_starts = []
+    for row in rows:
+        if (
+            len(row) >= 2
+            and abs(row[0].x0 - x0) <= tolerance
+            and len(row[0].text) <= 2
+            and any(_is_label(row[0].text, k) for k in _COLUMN_LABELS[:4])
+        ):
+            value_starts.append(row[1].x0)
+    value_starts.sort()
+    value_x0 = value_starts[len(value_starts) // 2] if value_starts else None
+    return LabelColumn(x0=x0, tolerance=tolerance, value_x0=value_x0)
+
+
+def _row_value(row: Sequence[Item], label: str, column: LabelColumn | None) -> tuple[str, float]:
+    """The value of a labelled row: its items minus the label. Only an item starting in the
+    label column carries the label (cut off even when misread); any other item is a value,
+    from which only a label read exactly or nearly so is cut."""
     parts: list[str] = []
     scores: list[float] = []
-    for item in row:
+    chars = _LABEL_CHARS[label]
+    for k, item in enumerate(row):
         text = item.text
-        if item.x0 < FRONT_LABEL_END - 0.03:
-            if item.x1 <= FRONT_LABEL_END + 0.02:
+        in_column = column.starts_in(item) if column is not None else item is row[0]
+        if in_column and k + 1 < len(row):
+            text = _without_overlap(item, row[k + 1])
+        if in_column:
+            if len(text) <= len(chars) or (column is not None and column.holds_only_label(item)):
                 continue  # the label alone
-            text = _strip_label(text, _LABEL_CHARS[label], force=True)
+            text = _strip_label(text, chars, force=True)
         else:
-            text = _strip_label(text, _LABEL_CHARS[label], force=False)
+            text = _strip_label(text, chars, force=False)
         if text:
             parts.append(text)
             scores.append(item.score)
     return "".join(parts), (min(scores) if scores else 0.0)
 
 
+def _without_overlap(item: Item, following: Item) -> str:
+    """The item's text without the characters it shares with the next item of the row: the
+    detector sometimes boxes the label together with the value's first character, which
+    the next box reads again (姓名女 over 姚堂洁: 女 is the left half of 姚)."""
+    width = item.x1 - item.x0
+    if width <= 0 or not item.text:
+        return item.text
+    char = width / len(item.text)
+    overlap = item.x1 - following.x0
+    if overlap < 0.6 * char:
+        return item.text
+    keep = max(0, round(len(item.text) * (following.x0 - item.x0) / width))
+    return item.text[:keep]
+
+
 def _strip_label(text: str, label: str, *, force: bool = False) -> str:
-    """Cut a leading label: exact, or misread (one character of it right), or — when the
-    item starts in the label column (``force``) — its length in characters."""
+    """Cut a leading label: exact, misread (one character of it right in its place) or its
+    last character alone (the first was lost); when the item starts in the label column
+    (``force``) and none of that matches, the label's length in characters."""
     if text.startswith(label):
         return text[len(label) :]
     n = len(label)
@@ -441,17 +537,11 @@ def parse_back(lines: Iterable[RawLine], width: float, height: float) -> Parsed:
     if issuer_row is None and validity_row is not None and validity_row >= 1:
         issuer_row = validity_row - 1
     if issuer_row is not None:
+        column = _back_label_x0(rows, validity_row, issuer_row)
         parts = []
         scores = []
         for item in rows[issuer_row]:
-            text = item.text
-            if item.x0 < BACK_LABEL_END - 0.04:
-                if item.x1 <= BACK_LABEL_END + 0.02:
-                    continue
-                cut = re.search("机关|关", text[:6])
-                text = text[cut.end() :] if cut else text[4:]
-            else:
-                text = re.sub(r"^(签发机关|发机关|机关)", "", text)
+            text = _strip_issuer_label(item, column)
             if text:
                 parts.append(text)
                 scores.append(item.score)
@@ -459,6 +549,48 @@ def parse_back(lines: Iterable[RawLine], width: float, height: float) -> Parsed:
             fields["issuer"] = "".join(parts)
             conf["issuer"] = min(scores)
     return Parsed(fields=fields, confidence={k: round(v, 4) for k, v in conf.items()})
+
+
+def _back_label_x0(
+    rows: Sequence[Sequence[Item]], validity_row: int | None, issuer_row: int
+) -> tuple[float, float] | None:
+    """Where the back's labels start and how near a line must start to carry one: from the
+    有效期限 label, else from a 签发机关 read on the issuer's row (None when neither is)."""
+    candidates: list[Item] = []
+    if validity_row is not None and rows[validity_row]:
+        first = rows[validity_row][0]
+        if _is_label(first.text, VALIDITY_LABEL) or _is_label(first.text[:4], VALIDITY_LABEL):
+            candidates.append(first)
+    for item in rows[issuer_row]:
+        if _is_label(item.text, ISSUER_LABEL):
+            candidates.append(item)
+    if not candidates:
+        return None
+    ref = candidates[0]
+    return ref.x0, LABEL_COLUMN_TOLERANCE * ref.height * 540 / 856
+
+
+def _strip_issuer_label(item: Item, column: tuple[float, float] | None) -> str:
+    """The issuer's part of one item of its row: the 签发机关 label cut by its text (exact,
+    one character misread, or its end 机关/关 when the start was lost); an item starting in
+    the label column carries the label even when it is misread beyond that."""
+    text = item.text
+    label = ISSUER_LABEL
+    if _is_label(text, label):
+        return text[len(label) :]
+    for tail in ("发机关", "机关"):
+        if text.startswith(tail):
+            return text[len(tail) :]
+    in_column = column is not None and abs(item.x0 - column[0]) <= column[1]
+    if not in_column:
+        return text
+    if len(text) <= len(label):
+        return ""  # the label alone, misread
+    hits = sum(a == b for a, b in zip(text[: len(label)], label, strict=True))
+    if hits >= 2:
+        return text[len(label) :]
+    cut = re.search("机关|关", text[:6])
+    return text[cut.end() :] if cut else text
 
 
 def _digits_fixed(text: str) -> str:
