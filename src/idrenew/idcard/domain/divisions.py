@@ -23,7 +23,18 @@ name that really existed. Nothing is downloaded; the table is read from the inst
   ``<prefecture>公安局<district without 区>分局`` (a 新区 also without 新区: 上海市公安局浦东分局),
   and ``<county>公安局`` for a county, county-level city, 旗, 特区 or 神农架林区. Those names
   are derived, not read from a register of bureaus, so an issuer outside that rule is left as
-  read unless it is one character away from exactly one derived name.
+  read unless it is one character away from exactly one derived name. Bureaus also print a
+  district's full name (成都市公安局武侯区分局 beside the rule's 武侯分局): such a read is a
+  plausible bureau name in its own right and is never replaced; it is also a name a misread
+  one character away snaps to (a read as far from the rule's name and from the full form
+  goes to the one of its own length, as a substitution is the usual misread).
+- The address chain (:func:`address_chain_broken`): a card's address starts with its
+  province, prefecture and county (a municipality has no prefecture; a province-level
+  county-level city and a prefecture without counties have no further level), each one of
+  the table's names inside the one before. When that chain breaks off — a level missing or
+  not a real name of the level above, or nothing after the county — characters are missing
+  or misread where no confidence says so (a highlight washing out a few characters reads as
+  a clean, shorter line). That is flagged for the reviewer, not corrected.
 """
 
 from __future__ import annotations
@@ -50,6 +61,7 @@ class Division:
     code: str
     prefix: str  # province + prefecture + county as an address starts: 湖南省长沙市开福区
     issuers: tuple[str, ...]  # the bureau names the rule gives for it
+    full_issuers: tuple[str, ...] = ()  # with the district's full name: …武侯区分局
 
 
 def _periods(rows: Iterable[dict[str, Any]]) -> list[Period]:
@@ -78,6 +90,14 @@ def _overlap(*periods: Period) -> bool:
     first = max(p[1] for p in periods)
     last = min(p[2] for p in periods)
     return first <= last and last >= IN_FORCE_SINCE
+
+
+def _full_issuers(county: str, city: str, province: str) -> tuple[str, ...]:
+    """A district's sub-bureau with the district's full name (成都市公安局武侯区分局)."""
+    seat = city or (province if province.endswith("市") else "")
+    if seat and county.endswith("区") and not county.endswith("特区"):
+        return (f"{seat}公安局{county}分局",)
+    return ()
 
 
 def _issuers(county: str, city: str, province: str) -> tuple[str, ...]:
@@ -124,11 +144,19 @@ def all_divisions() -> tuple[Division, ...]:
                     if not (city_name or name):
                         continue
                     prefix = province[0] + city_name + name
+                    full: tuple[str, ...] = ()
                     if name:
                         issuers = _issuers(name, city_name, province[0])
+                        full = tuple(
+                            f
+                            for f in _full_issuers(name, city_name, province[0])
+                            if f not in issuers
+                        )
                     else:
                         issuers = (f"{city_name}公安局",)
-                    out.append(Division(code=code, prefix=prefix, issuers=issuers))
+                    out.append(
+                        Division(code=code, prefix=prefix, issuers=issuers, full_issuers=full)
+                    )
     return tuple(dict.fromkeys(out))
 
 
@@ -147,7 +175,13 @@ def _prefix_set() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _issuer_set() -> frozenset[str]:
-    return frozenset(name for d in all_divisions() for name in d.issuers)
+    """Every plausible bureau name: the rule's and the full-district form."""
+    return frozenset(name for d in all_divisions() for name in (*d.issuers, *d.full_issuers))
+
+
+def plausible_issuer(name: str) -> bool:
+    """``name`` is a bureau name the table and the naming rules give (either form)."""
+    return name in _issuer_set()
 
 
 def one_edit(a: str, b: str) -> bool:
@@ -161,10 +195,13 @@ def one_edit(a: str, b: str) -> bool:
 
 
 def snap_issuer(issuer: str) -> str:
-    names = _issuer_set()
-    if issuer in names:
+    """A read that is itself a plausible bureau name stays as read; otherwise the one name
+    one character away (of the read's own length when there are two)."""
+    if plausible_issuer(issuer):
         return issuer
-    close = {name for name in names if one_edit(issuer, name)}
+    close = {name for name in _issuer_set() if one_edit(issuer, name)}
+    if len(close) > 1:
+        close = {name for name in close if len(name) == len(issuer)}
     return close.pop() if len(close) == 1 else issuer
 
 
@@ -209,6 +246,95 @@ def snap_address(address: str, id_number: str | None) -> str:
         if found:
             return found.pop() if len(found) == 1 else address
     return address
+
+
+# --- the address chain -----------------------------------------------------------------------
+
+_MUNICIPALITIES = ("11", "12", "31", "50")  # 北京 天津 上海 重庆: no prefecture level
+
+
+@dataclass(frozen=True)
+class _Chain:
+    provinces: dict[str, tuple[str, ...]]  # name → province codes (2 digits)
+    prefectures: dict[str, tuple[str, ...]]  # province code → its prefecture-level names
+    prefecture_codes: dict[tuple[str, str], tuple[str, ...]]  # (province, name) → 4-digit codes
+    counties: dict[str, tuple[str, ...]]  # 4-digit prefecture code → county-level names
+    without_counties: frozenset[str]  # prefectures whose addresses go on with the town
+
+
+@lru_cache(maxsize=1)
+def _chain() -> _Chain:
+    table = _timeline()
+    provinces: dict[str, list[str]] = {}
+    prefectures: dict[str, set[str]] = {}
+    prefecture_codes: dict[tuple[str, str], list[str]] = {}
+    counties: dict[str, set[str]] = {}
+    for code, periods in table.items():
+        names = {name for name, _, _ in periods if name not in _PLACEHOLDERS}
+        if code[2:] == "0000":
+            for name in names:
+                provinces.setdefault(name, []).append(code[:2])
+        elif code[4:] == "00":
+            for name in names:
+                prefectures.setdefault(code[:2], set()).add(name)
+                prefecture_codes.setdefault((code[:2], name), []).append(code[:4])
+        else:
+            counties.setdefault(code[:4], set()).update(names)
+    with_counties = {c for c, names in counties.items() if names}
+    all_prefectures = {c[:4] for c in table if c[2:] != "0000" and c[4:] == "00"}
+    return _Chain(
+        provinces={k: tuple(v) for k, v in provinces.items()},
+        prefectures={k: tuple(sorted(v, key=len, reverse=True)) for k, v in prefectures.items()},
+        prefecture_codes={k: tuple(v) for k, v in prefecture_codes.items()},
+        counties={k: tuple(sorted(v, key=len, reverse=True)) for k, v in counties.items()},
+        without_counties=frozenset(all_prefectures - with_counties),
+    )
+
+
+def _longest_start(text: str, names: Iterable[str]) -> str | None:
+    found = [n for n in names if n and text.startswith(n)]
+    return max(found, key=len) if found else None
+
+
+def address_chain_broken(address: str) -> bool:
+    """The address's province → prefecture → county start breaks off (see the module's
+    docstring); an address read as empty is not judged here (it is reported unreadable)."""
+    if not address:
+        return False
+    chain = _chain()
+    province = _longest_start(address, chain.provinces)
+    if province is None:
+        return True
+    for code in chain.provinces[province]:
+        rest = address[len(province) :]
+        if _province_rest_ok(chain, code, rest):
+            return False
+    return True
+
+
+def _province_rest_ok(chain: _Chain, province: str, rest: str) -> bool:
+    if province in _MUNICIPALITIES:
+        # districts and counties sit directly under the municipality (codes 01xx, 02xx)
+        names = [n for c, ns in chain.counties.items() if c[:2] == province for n in ns]
+        county = _longest_start(rest, names)
+        return county is not None and len(rest) - len(county) >= 2
+    # province-level county-level cities (仙桃市, 济源市…) are listed under a 90 prefecture
+    direct = [
+        n for c, ns in chain.counties.items() if c[:2] == province and c[2:4] == "90" for n in ns
+    ]
+    county = _longest_start(rest, direct)
+    if county is not None:
+        return len(rest) - len(county) >= 2
+    prefecture = _longest_start(rest, chain.prefectures.get(province, ()))
+    if prefecture is None:
+        return False
+    rest = rest[len(prefecture) :]
+    codes = chain.prefecture_codes.get((province, prefecture), ())
+    if any(c in chain.without_counties for c in codes) and len(rest) >= 2:
+        return True  # 东莞市, 中山市, 儋州市, 嘉峪关市: the town follows
+    names = [n for c in codes for n in chain.counties.get(c, ())]
+    county = _longest_start(rest, names)
+    return county is not None and len(rest) - len(county) >= 2
 
 
 def snap(fields: dict[str, str]) -> dict[str, str]:
