@@ -87,6 +87,9 @@ ACTION_LABELS = {
 FLAG_LABELS = {
     "FACE_CARD_UNCHECKED": "未能比对证件人像与现场人脸（请人工核对人像）",
     "FACE_CARD_MISMATCH": "证件人像与现场人脸比对未通过（客户选择继续办理）",
+    "IDCARD_ADDRESS_CHAIN_BROKEN": (
+        "住址的省、市、县（区）未能与行政区划表衔接：可能有字被反光遮挡或漏识别，请对照证件照片核对住址"
+    ),
 }
 
 
