@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sign.py
 	$(BIN)/python bench/stp.py
 	$(BIN)/python bench/backoffice.py
+	$(BIN)/python bench/records.py
 	$(BIN)/python bench/remind.py
 
 frontend:
