@@ -22,6 +22,7 @@ from idrenew.face import errors as face
 from idrenew.idcard.domain.address import MESSAGES as ADDRESS_MESSAGES
 from idrenew.idcard.domain.rules import MESSAGES as RULE_MESSAGES
 from idrenew.idcard.domain.types import FILE_ERRORS
+from idrenew.signing.documents import DocumentLinkExpired, DocumentLinkInvalid, DocumentNotFound
 from idrenew.verification import errors as signin
 
 # Operation ids as ninja makes them: <module path>_<view name>.
@@ -52,6 +53,7 @@ _ADDRESS: tuple[ErrorSpec, ...] = (
 _FILE: tuple[ErrorSpec, ...] = tuple(
     (413 if code == "IMAGE_TOO_LARGE" else 400, code, m) for code, m in FILE_ERRORS.items()
 )
+_CASE_NOT_FOUND = (404, "CASE_NOT_FOUND", "未找到该办理记录，请返回我的办理记录重新选择")
 _NOT_READY = (409, "IDCARD_NOT_READY", "请先上传并通过身份证正反面照片")
 _SIGNING_STEP = (409, "CASE_STEP_OUT_OF_ORDER")
 _AGREEMENT = (
@@ -92,6 +94,15 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
     "idrenew_cases_api_case_latest": ((404, "NO_CASE"),),
     "idrenew_cases_api_case_cancel": _STEP,
     "idrenew_cases_api_case_redo": (*_STEP, (409, "CASE_NOT_RETURNED")),
+    # 我的办理记录: a stranger's reference looks like a missing one
+    "idrenew_cases_api_case_records": NONE,
+    "idrenew_cases_api_case_record": (_CASE_NOT_FOUND,),
+    "idrenew_cases_api_case_record_document": (_CASE_NOT_FOUND, DocumentNotFound),
+    "idrenew_signing_api_document_by_link": (
+        DocumentLinkInvalid,
+        DocumentLinkExpired,
+        DocumentNotFound,
+    ),
     # step 3: face
     "idrenew_face_api_notice": NONE,
     "idrenew_face_api_consent": (*_STEP, face.NoticeOutdated),
@@ -113,10 +124,18 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
         *_STEP,
         *_FILE,
     ),
-    "idrenew_idcard_api_identity": (*_CURRENT, _NOT_READY),
+    # the demo's shortcut at step 4 (IDRENEW_DEMO=1 only)
+    "idrenew_idcard_demo_api_demo_idcards": (
+        *_STEP,
+        (404, "DEMO_DISABLED", "仅演示环境提供此功能，请拍摄或上传您的身份证照片"),
+        (403, "DEMO_CUSTOMER_ONLY"),
+        (409, "DEMO_NO_BEST_FRAME"),
+        (409, "DEMO_PORTRAIT_NO_FACE"),
+    ),
+    "idrenew_idcard_api_identity": (*_CURRENT, _NOT_READY, _SIGNING_STEP),
     "idrenew_idcard_api_identity_confirm": _STEP,
     "idrenew_idcard_api_identity_retake": _STEP,
-    "idrenew_idcard_api_update": (*_CURRENT, _NOT_READY),
+    "idrenew_idcard_api_update": (*_CURRENT, _NOT_READY, _SIGNING_STEP),
     "idrenew_idcard_api_update_submit": (*_STEP, _NOT_READY, *_UPDATE_RULES, *_ADDRESS),
     # steps 7-10: agreements, signature, documents, submission
     "idrenew_signing_api_agreements": (*_CURRENT, _SIGNING_STEP),

@@ -177,7 +177,8 @@ def idempotency_parameter(path: str, methods: Iterable[str]) -> dict[str, Any] |
         "in": "header",
         "name": IDEMPOTENCY_HEADER,
         "required": required,
-        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY},
+        # Optional: an empty value is the same as none.
+        "schema": {"type": "string", "minLength": 1 if required else 0, "maxLength": MAX_KEY},
         "description": (
             "幂等标识：每次用户操作生成一个（建议 UUID），重试时原样重发。"
             "相同标识与相同内容的重试得到第一次的应答（响应头 Idempotent-Replayed: true），"
@@ -218,6 +219,21 @@ def error_response(status: int, codes: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def converter_patterns(path: str) -> dict[str, str]:
+    """``{caseref:reference}`` -> ``{"reference": "^ZJ[0-9]{14}$"}``: a path parameter with a
+    Django converter matches only its regex (any other value is an unknown path, 404), so the
+    schema says so and a client never builds such a path."""
+    from django.urls.converters import get_converters
+
+    converters = get_converters()
+    out = {}
+    for kind, name in re.findall(r"{([^}:]+):([^}]+)}", path):
+        converter = converters.get(kind)
+        if converter is not None:
+            out[name] = f"^{converter.regex}$"
+    return out
+
+
 class ContractSchema(OpenAPISchema):
     """ninja's schema, each operation completed with its header and its error answers."""
 
@@ -227,26 +243,38 @@ class ContractSchema(OpenAPISchema):
             for path, path_view in bound_router.path_operations.items():
                 full_path = "/".join([i for i in (bound_router.prefix, path) if i])
                 full_path = normalize_path("/" + self.path_prefix + full_path)
+                patterns = converter_patterns(full_path)
                 full_path = re.sub(r"{[^}:]+:", "{", full_path)
                 for op in path_view.operations:
                     if not op.include_in_schema:
                         continue
                     details = self.operation_details(op)
-                    self.complete(op, full_path, details)
+                    self.complete(op, full_path, details, patterns)
                     for method in op.methods:
                         result.setdefault(full_path, {})[method.lower()] = details
         self.schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
         return result
 
-    def complete(self, operation: Operation, path: str, details: dict[str, Any]) -> None:
+    def complete(
+        self,
+        operation: Operation,
+        path: str,
+        details: dict[str, Any],
+        patterns: dict[str, str] | None = None,
+    ) -> None:
         from idrenew.core.api_errors import documented_for
 
         parameters: list[dict[str, Any]] = details.setdefault("parameters", [])
+        for p in parameters:
+            if p.get("in") == "path" and p.get("name") in (patterns or {}):
+                p.setdefault("schema", {})["pattern"] = (patterns or {})[p["name"]]
         header = idempotency_parameter(path, operation.methods)
         if header is not None:
             parameters.append(header)
         documented: Documented = {}
         _add(documented, derived_errors(operation, path, parameters))
+        if patterns:  # a value off the converter's pattern is no path of this API
+            _add(documented, [(404, "NOT_FOUND", "请求的内容不存在，请返回首页后重试")])
         _add(documented, getattr(operation.view_func, ATTRIBUTE, ()))
         _add(documented, documented_for(details["operationId"]))
         responses: dict[Any, Any] = details["responses"]

@@ -269,6 +269,7 @@ def token_issue(request: HttpRequest, payload: TokenIn) -> Status:
 
 
 @router.delete("/token", response={204: None}, summary="吊销当前接口令牌")
+@errors()  # the sign-in's own refusals only
 def token_revoke(request: HttpRequest) -> HttpResponse:
     """Revokes the bearer token the call is made with (a session call has none: 204)."""
     row: StaffApiToken | None = getattr(request, "staff_token", None)
@@ -291,6 +292,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response={200: MeOut}, summary="当前员工与权限")
+@errors()
 def me(request: HttpRequest) -> MeOut:
     user = _staff(request)
     return MeOut(
