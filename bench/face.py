@@ -18,23 +18,36 @@ one thread; dlib's wheel links no BLAS). Data: ``../shared/testdata`` (see its R
    dlib's time for the same, liveness seconds per clip-second (LocalFaceEngine.analyze_clip
    in a fresh process), model load time (fresh process) and peak RSS;
 5. which actions the liveness rules find in each clip, beside the README's labels;
-6. the passive anti-spoofing model's score on ``spoof/`` and on frames of the clips.
+6. the passive anti-spoofing model's score on ``spoof/`` and on frames of the clips;
+7. (issue #12) replayed recordings against the prompt schedule: clips cut to a challenge's
+   schedule (genuine answers), one recording of all the actions in a row, the same paced
+   like a challenge, and the published clips themselves, against every challenge and page
+   offset, with the order-only check of before beside the timed one;
+8. (issue #12) MiniFASNet passive anti-spoofing (the default ``SpoofDetector``): P(real) on
+   the genuine clips' frames, per attempt (median of ~5 frames), on the attack photos and
+   the press photos, at the operating point 0.40; ms per face;
+9. (issue #12) CPU spent before CLIP_TOO_LONG (a 34 s MP4 that states its length; a
+   MediaRecorder-style WebM that does not), and the identity check across the clip
+   (genuine clips' lowest stretch similarity; a shot cut to another person).
 
 Never fails on time or accuracy: it prints figures (and writes them with ``--json``).
 
-    .venv/bin/python bench/face.py [--quick] [--json FILE] [--testdata DIR]
+    .venv/bin/python bench/face.py [--quick] [--json FILE] [--testdata DIR] [--sections 7,8,9]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +56,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from idrenew.face.domain import detection, embedding, liveness, runtime
+from idrenew.face.domain import detection, embedding, liveness, runtime, schedule
 from idrenew.face.domain.engine import LocalFaceEngine
+from idrenew.face.domain.spoof import MiniFasNetSpoofDetector
 from idrenew.face.domain.tracker import FaceTracker, single_face
-from idrenew.face.domain.types import ACTIONS, FaceError
+from idrenew.face.domain.types import ACTIONS, DEFAULT_ACTIONS, FaceError
 from idrenew.face.domain.video import frame_rate, read_frames
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1050,11 +1064,242 @@ def liveness_speed_section(
 # --- main ----------------------------------------------------------------------------------
 
 
+# --- 7–9. issue #12: replays, MiniFASNet, long clips and identity ---------------------------
+
+
+def _issue12_clips() -> Any:
+    """tests/face/clips.py: the shared clips cut at run time (never stored)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.face import clips as made
+
+    return made
+
+
+def _measured(path: str) -> tuple[list[liveness.FrameMeasure], float]:
+    tracker = FaceTracker()
+    frames = [
+        tracker.step(f.index, f.time, f.rgb, eyes=True).measure
+        for f in read_frames(path, max_seconds=60)
+    ]
+    return frames, (len(frames) - 1) / frames[-1].time
+
+
+CHALLENGES = [list(p) for p in itertools.permutations(DEFAULT_ACTIONS, 2)]
+OFFSETS_MS = [1250, 1500, 2000, 2500, 3000]  # what the page may report (schedule bounds)
+
+
+def replay_section(clip_paths: list[Path], quick: bool, out: dict[str, Any]) -> None:
+    made = _issue12_clips()
+    tolerance = 500
+    print(
+        "\n== 7. Replayed recordings against the prompt schedule (issue #12): each requested "
+        f"action must start inside its prompt ± {tolerance} ms; unrequested turns and mouth "
+        "openings fail; natural blinks do not =="
+    )
+    section: dict[str, Any] = {"tolerance_ms": tolerance}
+    engine = LocalFaceEngine(max_seconds=30)
+
+    def wins(asked: list[str], offset: int | None = None) -> list[schedule.Window]:
+        prompts = schedule.plan(asked, max_clip_seconds=15)
+        return schedule.windows(prompts, offset_ms=offset, tolerance_ms=tolerance)
+
+    tmp = Path(tempfile.mkdtemp(prefix="idrenew-bench-face-"))
+    # Genuine answers: the labelled stretches placed at the schedule (the whole engine).
+    genuine = [
+        (name, list(pair), reaction)
+        for name in ("d12", "d18")
+        for pair in itertools.permutations(made.STRETCHES[name], 2)
+        for reaction in ((1.2,) if quick else (0.6, 1.2, 2.0))
+    ]
+    passed, refused = 0, []
+    for name, asked, reaction in genuine:
+        prompts = schedule.plan(asked, max_clip_seconds=15)
+        path = made.write(
+            tmp / "g.mp4", made.scheduled(name, prompts, reaction_s=reaction), made.FPS[name]
+        )
+        report = engine.analyze_clip(path, asked, windows=wins(asked))
+        passed += report.passed
+        if not report.passed:
+            refused.append(f"{name} {','.join(asked)} +{reaction}s: {report.failures}")
+    print(
+        f"   genuine answers (d12, d18 stretches cut to the schedule, reaction 0.6/1.2/2.0 s): "
+        f"passed {passed}/{len(genuine)}"
+    )
+    for line in refused:
+        print(f"     refused: {line}")
+    section["genuine_cut"] = {"passed": passed, "n": len(genuine), "refused": refused}
+
+    # Replays: every challenge at every offset the page may report (decision on the measures).
+    four = ["turn_left", "turn_right", "open_mouth"]
+    replays = {
+        "all four in a row (d12)": made.write(tmp / "row.mp4", made.in_a_row("d12", four), 25),
+        "all four paced 3.5 s apart (d12)": made.write(
+            tmp / "paced.mp4",
+            made.scheduled("d12", schedule.plan(four, max_clip_seconds=30)),
+            25,
+        ),
+        **{f"published {clip_name(p)}": str(p) for p in clip_paths},
+    }
+    print(
+        f"   replays against all {len(CHALLENGES)} challenges (2 of 4 actions, ordered) × "
+        f"{len(OFFSETS_MS)} page offsets {OFFSETS_MS} ms:"
+    )
+    print(f"     {'recording':<34}{'order only':>12}{'timed':>10}  why refused (timed)")
+    rows = {}
+    for label, path in replays.items():
+        frames, fps = _measured(path)
+        order_ok = sum(liveness.decide_actions(asked, frames, fps).passed for asked in CHALLENGES)
+        timed_ok = 0
+        reasons: dict[str, int] = {}
+        for asked in CHALLENGES:
+            for offset in OFFSETS_MS:
+                decision, _ = liveness.decide_timed(wins(asked, offset), frames, fps)
+                timed_ok += decision.passed
+                for code in decision.failures:
+                    reasons[code] = reasons.get(code, 0) + 1
+        n_timed = len(CHALLENGES) * len(OFFSETS_MS)
+        print(
+            f"     {label:<34}{order_ok:>6}/{len(CHALLENGES):<5}{timed_ok:>4}/{n_timed:<5}  "
+            + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
+        )
+        rows[label] = {
+            "order_only_passed": order_ok,
+            "challenges": len(CHALLENGES),
+            "timed_passed": timed_ok,
+            "timed_n": n_timed,
+            "reasons": reasons,
+        }
+    section["replays"] = rows
+    shutil.rmtree(tmp, ignore_errors=True)
+    out["replays"] = section
+
+
+def minifasnet_section(
+    data: Path, clip_paths: list[Path], photos: list[Path], every: int, out: dict[str, Any]
+) -> None:
+    detector = MiniFasNetSpoofDetector()
+    t = detector.THRESHOLD
+    print(
+        "\n== 8. MiniFASNet passive anti-spoofing (V2 + V1SE, Apache-2.0; the default "
+        f"SpoofDetector): P(real), flagged below {t:.2f} =="
+    )
+    section: dict[str, Any] = {"threshold": t, "files": {}, "clips": {}, "attempts": {}}
+    for path in sorted((data / "spoof").glob("*.jpg")):
+        p = detector.live_probability(cv2.cvtColor(load_bgr(path), cv2.COLOR_BGR2RGB))
+        verdict = "no face" if p is None else ("flagged" if p < t else "live")
+        print(f"   spoof/{path.name:<26} P(real) {p if p is None else round(p, 3)}  → {verdict}")
+        section["files"][path.name] = p
+    frames_all: list[float] = []
+    ms: list[float] = []
+    print(f"   genuine clip frames (every {every}th frame), and per attempt (median of ~5 frames):")
+    for path in clip_paths:
+        scores = []
+        for frame in read_frames(str(path), max_seconds=30):
+            if frame.index % every:
+                continue
+            started = time.perf_counter()
+            p = detector.live_probability(frame.rgb)
+            ms.append((time.perf_counter() - started) * 1000)
+            if p is not None:
+                scores.append(p)
+        frames_all += scores
+        report = LocalFaceEngine(max_seconds=30).analyze_clip(str(path), ["turn_left"])
+        attempt = detector.check_frames(report.spoof_frames)
+        flagged = sum(1 for x in scores if x < t)
+        print(
+            f"     {clip_name(path):<4} frames {stats_line(scores)}; flagged {flagged}/{len(scores)}"
+            f"; attempt {attempt.score if attempt else None} over {len(report.spoof_frames)} "
+            f"frames → {'flagged' if attempt and attempt.attack else 'live'}"
+        )
+        section["clips"][clip_name(path)] = {**summary(scores), "flagged": flagged}
+        section["attempts"][clip_name(path)] = attempt.score if attempt else None
+    photo_scores = [
+        p
+        for p in (
+            detector.live_probability(cv2.cvtColor(load_bgr(x), cv2.COLOR_BGR2RGB)) for x in photos
+        )
+        if p is not None
+    ]
+    flagged_photos = sum(1 for x in photo_scores if x < t)
+    print(
+        f"   all genuine clip frames: {stats_line(frames_all)}; flagged "
+        f"{sum(1 for x in frames_all if x < t)}/{len(frames_all)}"
+    )
+    print(
+        f"   press photos of faces/ (single person, re-photographed): {stats_line(photo_scores)}; "
+        f"flagged {flagged_photos}/{len(photo_scores)}"
+    )
+    if ms:
+        print(
+            f"   time per face (detector + two crops + two models), one thread: median "
+            f"{statistics.median(ms):.1f} ms, p95 {pct(ms, 0.95):.1f} ms"
+        )
+    section["genuine_frames"] = {
+        **summary(frames_all),
+        "flagged": sum(1 for x in frames_all if x < t),
+    }
+    section["press_photos"] = {**summary(photo_scores), "flagged": flagged_photos}
+    section["ms_per_face"] = {
+        "median": statistics.median(ms) if ms else None,
+        "p95": pct(ms, 0.95) if ms else None,
+    }
+    out["minifasnet"] = section
+
+
+def long_clip_section(out: dict[str, Any]) -> None:
+    made = _issue12_clips()
+    print(
+        "\n== 9. Long clips and the identity check (issue #12): CPU seconds before "
+        "CLIP_TOO_LONG (limit 15 s), median of 3 =="
+    )
+    tmp = Path(tempfile.mkdtemp(prefix="idrenew-bench-face-"))
+    frames = list(made.frames_of("d12")) * 5  # 36.6 s
+    mp4 = made.write(tmp / "long.mp4", frames[: 34 * 25], 25)
+    webm = made.write(tmp / "long.webm", frames[: 34 * 25], 25, "VP80")
+    live = tmp / "live.webm"
+    subprocess.run(
+        ["ffmpeg", "-y", "-loglevel", "error", "-i", webm, "-c", "copy", "-live", "1", str(live)],
+        check=True,
+    )
+    normal = made.write(
+        tmp / "ok.mp4",
+        made.scheduled("d12", schedule.plan(["turn_right", "open_mouth"], max_clip_seconds=15)),
+        25,
+    )
+    engine = LocalFaceEngine()
+    section: dict[str, Any] = {}
+    for label, path in (
+        ("34 s MP4 (states its length)", mp4),
+        ("34 s WebM without a duration (MediaRecorder-like)", str(live)),
+        ("8.8 s MP4 within the limit, for scale", normal),
+    ):
+        cpu = []
+        result: Any = None
+        for _ in range(3):
+            result, _, c = timed(engine.analyze_clip, path, ["turn_right", "open_mouth"])
+            cpu.append(c)
+        code = result.code if isinstance(result, FaceError) else (result.failures or "passed")
+        print(f"   {label:<52} CPU {statistics.median(cpu):.2f} s → {code}")
+        section[label] = {"cpu_s": statistics.median(cpu), "result": str(code)}
+    # identity across the clip: a 1.2 s shot of another East Asian man between two of d12
+    cut = made.scheduled("d12", schedule.plan(["turn_right", "open_mouth"], max_clip_seconds=15))
+    other = [cv2.resize(f, (512, 512)) for f in made.frames_of("d0")[:30]]
+    spliced = made.write(tmp / "cut.mp4", cut[:100] + other + cut[130:], 25)
+    report = engine.analyze_clip(spliced, ["turn_right", "open_mouth"])
+    print(f"   shot cut d12 → d0 (1.2 s) → d12: {report.failures}")
+    section["shot_cut"] = report.failures
+    shutil.rmtree(tmp, ignore_errors=True)
+    out["long_clips"] = section
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer frames and repeats (smoke run)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE")
     parser.add_argument("--testdata", default=str(TESTDATA), help="default: ../shared/testdata")
+    parser.add_argument(
+        "--sections", default="", help="comma-separated: only these (e.g. 7,8,9); default all"
+    )
     parser.add_argument("--liveness-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
     parser.add_argument("clips", nargs="*", help=argparse.SUPPRESS)
@@ -1089,17 +1334,24 @@ def main() -> None:
     }
     out["dlib"] = dl.version if dl else None
 
-    photos_ours, photos_dlib = photo_section(data, engine, dl, out)
+    only = {x.strip() for x in args.sections.split(",") if x.strip()}
     clip_paths = sorted((data / "liveness").glob("*.mp4"), key=lambda p: int(clip_name(p)[1:]))
-    clips = [clip_pass(p, every, spoof_every, dl) for p in clip_paths]
-    east_asian_section(clips, photos_ours, photos_dlib, engine, dl, every, out)
-
     identities = read_csv(data / "faces" / "identities.csv")
     single = [data / "faces" / r["file"] for r in identities if r["identity"] != "MULTI_FACE"]
-    speed_section(single, engine, dl, repeats, out)
-    liveness_speed_section(clip_paths, repeats, load_repeats, out)
-    detection_section(clips, out)
-    spoof_section(data, clips, single, spoof_every, out)
+    if not only or only & {"1", "2", "3", "4", "5", "6"}:
+        photos_ours, photos_dlib = photo_section(data, engine, dl, out)
+        clips = [clip_pass(p, every, spoof_every, dl) for p in clip_paths]
+        east_asian_section(clips, photos_ours, photos_dlib, engine, dl, every, out)
+        speed_section(single, engine, dl, repeats, out)
+        liveness_speed_section(clip_paths, repeats, load_repeats, out)
+        detection_section(clips, out)
+        spoof_section(data, clips, single, spoof_every, out)
+    if not only or "7" in only:
+        replay_section(clip_paths, args.quick, out)
+    if not only or "8" in only:
+        minifasnet_section(data, clip_paths, single, every, out)
+    if not only or "9" in only:
+        long_clip_section(out)
 
     wall = time.perf_counter() - started
     print(
