@@ -35,7 +35,7 @@ def test_demo_covers_the_required_situations() -> None:
 def test_seed_is_idempotent_and_encrypts(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("seed_demo")
     call_command("seed_demo")
-    assert Customer.objects.count() == 6
+    assert Customer.objects.count() == 7
     out = capsys.readouterr().out
     assert "80010001" in out and "135790" in out
     customer = Customer.objects.get(fund_account="80010002")
@@ -61,3 +61,23 @@ def test_seed_dates_are_relative_to_today() -> None:
     rows = seed_demo_customers(today=timezone.localdate())
     expired = [c for _, c in rows if c.id_valid_to and c.id_valid_to < timezone.localdate()]
     assert len(expired) == 2
+
+
+@pytest.mark.django_db
+def test_seed_records_why_each_restricted_account_is_restricted() -> None:
+    from idrenew.customers.models import AccountRestriction
+    from idrenew.customers.selectors import customer_restrictions
+
+    rows = {c.fund_account: c for _, c in seed_demo_customers(today=timezone.localdate())}
+    assert customer_restrictions(rows["80010001"]) == ["id_expired"]  # only the expired ID
+    assert customer_restrictions(rows["80010007"]) == ["suitability"]  # another reason
+    restricted = {a for a, c in rows.items() if c.status == AccountStatus.RESTRICTED}
+    assert restricted == {"80010001", "80010007"}
+    # The expired ID's restriction began the day after the card expired.
+    since = AccountRestriction.objects.get(customer=rows["80010001"]).since
+    assert timezone.localdate(since) == rows["80010001"].id_valid_to + timedelta(days=1)
+    # A refresh starts over: a lifted restriction comes back, nothing is duplicated.
+    AccountRestriction.objects.update(lifted_at=timezone.now(), lifted_by="case:X")
+    seed_demo_customers(today=timezone.localdate())
+    assert AccountRestriction.objects.filter(lifted_at=None).count() == 2
+    assert AccountRestriction.objects.count() == 2

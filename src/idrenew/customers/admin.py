@@ -5,12 +5,31 @@ from typing import Any, ClassVar
 from django.contrib import admin
 
 from idrenew.audit.admin_mixins import AuditedViewMixin
-from idrenew.customers.models import Customer
+from idrenew.customers.models import AccountRestriction, Customer
+
+
+class AccountRestrictionInline(admin.TabularInline[AccountRestriction, Customer]):
+    """The trading restrictions and their history (read-only: the counter owns them)."""
+
+    model = AccountRestriction
+    fields: ClassVar[Any] = ["reason", "since", "lifted_at", "lifted_by"]
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Customer)
 class CustomerAdmin(AuditedViewMixin, admin.ModelAdmin[Customer]):
     audit_action = "staff.viewed_customer"
+    inlines = [AccountRestrictionInline]
 
     def audit_ids(self, object_id: str) -> dict[str, Any]:
         return {"customer_id": int(object_id)} if object_id.isdigit() else {}

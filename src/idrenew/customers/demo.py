@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
-from idrenew.customers.constants import AccountStatus
+from idrenew.customers.constants import AccountStatus, RestrictionReason
 from idrenew.customers.domain.idnumber import make_id_number
 from idrenew.customers.gateway import hash_trading_password
-from idrenew.customers.models import Customer
+from idrenew.customers.models import AccountRestriction, Customer
 
 DEMO_PASSWORD = "135790"  # noqa: S105 - printed for testers; demo data only
 
@@ -29,6 +30,8 @@ class DemoCustomer:
     valid_to: date | None
     address: str
     status: str = AccountStatus.ACTIVE
+    # Why trading is restricted (status 限制交易), e.g. only the expired ID.
+    restrictions: tuple[str, ...] = ()
 
 
 def _years_later(day: date, years: int) -> date:
@@ -49,6 +52,7 @@ def demo_customers(today: date) -> list[DemoCustomer]:
     elder_from, elder_to = card(today + timedelta(days=5), 20)  # issued at 32
     young_from, young_to = card(today + timedelta(days=25), 5)  # issued at 15
     locked_from, locked_to = card(today - timedelta(days=3), 20)  # issued at 35
+    other_from, other_to = card(today + timedelta(days=365 * 3 + 100), 20)  # issued at 28
     return [
         DemoCustomer(
             "证件已过期",
@@ -63,6 +67,7 @@ def demo_customers(today: date) -> list[DemoCustomer]:
             expired_to,
             "北京市东城区东华门街道南池子大街12号",
             AccountStatus.RESTRICTED,
+            (RestrictionReason.ID_EXPIRED,),  # lifted by the approved renewal
         ),
         DemoCustomer(
             "30天内到期",
@@ -130,7 +135,30 @@ def demo_customers(today: date) -> list[DemoCustomer]:
             "四川省成都市武侯区人民南路四段11号",
             AccountStatus.FROZEN,
         ),
+        DemoCustomer(
+            "账户另有限制（适当性评估过期，换证后仍限制）",
+            "孙丽",
+            "80010007",
+            "10010007",
+            "13800138007",
+            "420106",
+            _years_later(today, -45) + timedelta(days=30),
+            742,
+            other_from,
+            other_to,
+            "湖北省武汉市武昌区中北路166号",
+            AccountStatus.RESTRICTED,
+            (RestrictionReason.SUITABILITY,),  # not the renewal's business: it stays
+        ),
     ]
+
+
+def since_expiry(demo: DemoCustomer, today: date) -> datetime:
+    """When the restriction began: the day after the card expired, else a month ago."""
+    day = today - timedelta(days=30)
+    if demo.valid_to is not None and demo.valid_to < today:
+        day = demo.valid_to + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(9, 0)))
 
 
 @transaction.atomic
@@ -154,5 +182,11 @@ def seed_demo_customers(*, today: date) -> list[tuple[DemoCustomer, Customer]]:
         customer.trading_password = password_hash
         customer.full_clean(exclude=["reference_face"])
         customer.save()
+        # A refresh starts the restrictions over (lifted history included): demo data only.
+        AccountRestriction.objects.filter(customer=customer).delete()
+        for reason in demo.restrictions:
+            AccountRestriction.objects.create(
+                customer=customer, reason=reason, since=since_expiry(demo, today)
+            )
         out.append((demo, customer))
     return out

@@ -3,8 +3,9 @@
 The built-in ``DatabaseCounterGateway`` treats this project's ``Customer`` table as the
 record of truth. A broker plugs in its counter (e.g. a vendor's API) by implementing
 ``CounterGateway`` and naming the class in ``IDRENEW_COUNTER_GATEWAY``; such an adapter keeps
-the local ``Customer`` mirror in step and raises ``CounterUnavailable`` on transport errors
-so callers can retry.
+the local ``Customer`` mirror in step (the restrictions too, through
+``customers.services.customer_restrictions_lift``) and raises ``CounterUnavailable`` on
+transport errors so callers can retry.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.utils.module_loading import import_string
 
 from idrenew.customers.hashers import TradingPasswordHasher
 from idrenew.customers.models import Customer
+from idrenew.customers.services import customer_restrictions_lift
 
 # A real argon2 hash of a random value: verifying against it when the account does not
 # exist costs the same time as a real check, so timing does not reveal which accounts exist.
@@ -44,6 +46,16 @@ class IdUpdate:
     valid_to: date | None  # None = 长期
     address: str
     evidence_ref: str  # reference to the card images / case, for the counter's records
+    # Restriction reasons the renewal cures (e.g. ``id_expired``), lifted in the same update;
+    # the counter lifts those still active and restores trading when no other reason is left.
+    lift_restrictions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IdUpdateResult:
+    lifted: tuple[str, ...] = ()  # lifted by this call (empty on a repeat)
+    remaining: tuple[str, ...] = ()  # restriction reasons still active afterwards
+    status: str = ""  # the account status afterwards
 
 
 class CounterGateway(abc.ABC):
@@ -58,7 +70,9 @@ class CounterGateway(abc.ABC):
         """Check a password; given None, spend the same time and return False."""
 
     @abc.abstractmethod
-    def apply_id_update(self, customer: Customer, update: IdUpdate) -> None: ...
+    def apply_id_update(self, customer: Customer, update: IdUpdate) -> IdUpdateResult:
+        """Write the new validity and address and lift ``update.lift_restrictions``, all or
+        nothing; idempotent (a repeat changes nothing and reports the same state)."""
 
     def check_config(self) -> list[str]:
         """Problems an administrator must fix (empty when ready); run by ``idrenew check
@@ -94,7 +108,7 @@ class DatabaseCounterGateway(CounterGateway):
             )
         return ok
 
-    def apply_id_update(self, customer: Customer, update: IdUpdate) -> None:
+    def apply_id_update(self, customer: Customer, update: IdUpdate) -> IdUpdateResult:
         with transaction.atomic():
             locked = Customer.objects.select_for_update().get(pk=customer.pk)
             locked.id_valid_from = update.valid_from
@@ -111,6 +125,12 @@ class DatabaseCounterGateway(CounterGateway):
                     "updated_at",
                 ]
             )
+            lift = customer_restrictions_lift(
+                customer_id=locked.pk,
+                reasons=update.lift_restrictions,
+                lifted_by=update.evidence_ref,
+            )
+        return IdUpdateResult(lifted=lift.lifted, remaining=lift.remaining, status=lift.status)
 
 
 @functools.cache

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from idrenew.customers.constants import AccountStatus
+from idrenew.customers.constants import AccountStatus, RestrictionReason
 from idrenew.lib.crypto import lookup_hash
 from idrenew.lib.fields import EncryptedTextField
 from idrenew.lib.masking import mask_id_number, mask_mobile
@@ -64,3 +64,37 @@ class Customer(models.Model):
     def set_mobile(self, value: str) -> None:
         self.mobile = value
         self.mobile_masked = mask_mobile(value)
+
+
+class AccountRestriction(models.Model):
+    """One reason the counter restricts the account's trading (mirrors the counter). Active
+    while ``lifted_at`` is empty; a lifted row stays as history, naming what lifted it (e.g.
+    ``case:ZJ…`` for an approved renewal). ``Customer.status`` is 限制交易 while any is active."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="restrictions", verbose_name="客户"
+    )
+    reason = models.CharField("限制原因", max_length=30, choices=RestrictionReason.choices)
+    since = models.DateTimeField("限制时间")
+    lifted_at = models.DateTimeField("解除时间", null=True, blank=True)
+    lifted_by = models.CharField("解除依据", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "交易限制"
+        verbose_name_plural = "交易限制"
+        ordering = ["customer_id", "since"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "reason"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="restriction_one_active_per_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lifted_at__isnull=True, lifted_by="")
+                | (models.Q(lifted_at__isnull=False) & ~models.Q(lifted_by="")),
+                name="restriction_lifted_with_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.get_reason_display()}"
