@@ -21,6 +21,21 @@ __all__ = ["_ca_dir", "at_step_4", "at_step_7", "at_step_8", "authority", "signi
 STAFF_PASSWORD = "Staff-Pass-2026!"
 
 
+def deliver_all() -> int:
+    """What the post-commit hooks do in real requests (tests run inside one transaction):
+    deliver due outbox events, and those their delivery wrote (the counter update writes the
+    已通过 SMS), until nothing is left. Returns how many were delivered."""
+    from idrenew.outbox.services import outbox_dispatch
+
+    total = 0
+    for _ in range(5):
+        delivered = outbox_dispatch().delivered
+        total += delivered
+        if not delivered:
+            break
+    return total
+
+
 def sign_and_submit(api: ApiClient) -> RenewalCase:
     resp = sign(api, png_data_url(True), strokes(40, 10.0))
     assert resp.status_code == 202, resp.content

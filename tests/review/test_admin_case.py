@@ -17,9 +17,9 @@ from idrenew.face.models import FaceAttempt, LivenessChallenge
 from idrenew.idcard.models import CardUpload
 from idrenew.lib.files import save_encrypted
 from idrenew.outbox.models import OutboxEvent
-from idrenew.outbox.services import outbox_dispatch
 from idrenew.review.models import CaseReview, Decision
 from tests.conftest import staff_login
+from tests.review.conftest import deliver_all
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +160,7 @@ def test_approver_approves_and_the_record_is_updated(
     assert 'data-testid="approve"' in page
     msgs = post(client, submitted, "approve", note="资料齐全")
     assert msgs == ["已审核通过：客户资料将更新，并短信通知客户"]
-    outbox_dispatch()  # what the post-commit hook does outside the test transaction
+    deliver_all()  # what the post-commit hooks do outside the test transaction
     submitted.refresh_from_db()
     assert submitted.state == "approved"
     assert Decision.objects.get(case=submitted).note == "资料齐全"

@@ -17,13 +17,14 @@ from idrenew.outbox.services import outbox_dispatch
 from idrenew.review import services
 from idrenew.review.models import CaseReview, Decision
 from idrenew.verification.models import OutboundSms
+from tests.review.conftest import deliver_all
 
 pytestmark = pytest.mark.django_db
 
 
 def deliver() -> None:
-    """What the post-commit hook does in a real request (tests run inside one transaction)."""
-    outbox_dispatch()
+    """What the post-commit hooks do in a real request (tests run inside one transaction)."""
+    deliver_all()
 
 
 def test_submission_queues_the_case_and_sends_the_accepted_sms(submitted: RenewalCase) -> None:
@@ -120,11 +121,11 @@ def test_counter_outage_is_retried_without_loss_or_duplicates(
     calls: list[str] = []
     real = DatabaseCounterGateway.apply_id_update
 
-    def flaky(self: Any, customer: Any, update: Any) -> None:
+    def flaky(self: Any, customer: Any, update: Any) -> Any:
         calls.append(update.evidence_ref)
         if len(calls) <= 2:
             raise CounterUnavailable("柜台连接超时")
-        real(self, customer, update)
+        return real(self, customer, update)
 
     monkeypatch.setattr(DatabaseCounterGateway, "apply_id_update", flaky)
     services.review_claim(case_id=submitted.id, user=approver)
@@ -132,6 +133,8 @@ def test_counter_outage_is_retried_without_loss_or_duplicates(
     deliver()
     event = OutboxEvent.objects.get(topic="counter.id_update")
     assert event.status == "pending" and event.attempts == 1 and "柜台连接超时" in event.last_error
+    # 已通过 (证件信息已更新) is not said before the counter has the data.
+    assert not OutboundSms.objects.filter(purpose="case_approved").exists()
     assert Customer.objects.get(pk=alice.pk).id_valid_from == alice.id_valid_from  # not yet
     now = timezone.now()
     assert outbox_dispatch(now=now).delivered == 0  # backoff: not due yet
@@ -142,7 +145,10 @@ def test_counter_outage_is_retried_without_loss_or_duplicates(
     assert event.status == "delivered" and event.attempts == 3
     assert len(calls) == 3
     assert Customer.objects.get(pk=alice.pk).id_valid_from > alice.id_valid_from
-    assert outbox_dispatch(now=now + timedelta(hours=2)).delivered == 0  # nothing repeats
+    # The counter's delivery wrote the 已通过 SMS; it goes on the next run, once.
+    assert outbox_dispatch(now=now + timedelta(hours=2)).delivered == 1
+    assert OutboundSms.objects.filter(purpose="case_approved").count() == 1
+    assert outbox_dispatch(now=now + timedelta(hours=3)).delivered == 0  # nothing repeats
     assert OutboxEvent.objects.filter(topic="counter.id_update").count() == 1
     assert Decision.objects.filter(case=submitted).count() == 1
 

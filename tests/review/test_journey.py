@@ -22,7 +22,7 @@ from idrenew.signing.models import AgreementReading, HandSignature, SignedDocume
 from idrenew.verification.models import OutboundSms
 from tests.conftest import ApiClient
 from tests.idcard.conftest import CASES, confirm, new_period, store_reading
-from tests.review.conftest import sign_and_submit
+from tests.review.conftest import deliver_all, sign_and_submit
 
 pytestmark = pytest.mark.django_db
 # `api` is the signed-in client the `submitted` fixture went through steps 3–10 with.
@@ -40,7 +40,7 @@ def latest(api: ApiClient) -> dict[str, Any]:
 def approve(case: RenewalCase, approver: User) -> Decision:
     services.review_claim(case_id=case.id, user=approver)
     decision = services.review_approve(case_id=case.id, user=approver, note="资料齐全")
-    outbox_dispatch()
+    deliver_all()  # the counter update, then the 已通过 SMS it writes
     return decision
 
 

@@ -119,6 +119,10 @@ class CaseStatusOut(CaseOut):
     closed_at: datetime | None = None
     outcome: OutcomeOut | None = None
     documents: list[CaseDocumentOut] = Field(default_factory=list)
+    # Approved: the renewal lifted the last restriction (证件过期限制) and the account trades.
+    trading_restored: bool = False
+    # Approved, for a restricted account: the line on trading (Chinese), else null.
+    trading_message: str | None = None
 
 
 class CaseRecordOut(CaseStatusOut):
@@ -216,11 +220,19 @@ def case_status_out(
             decided_at=body.get("decided_at"),
             can_reapply=case.state_enum == State.REJECTED and _can_reapply(case),
         )
+    trading = None
+    if case.state_enum == State.APPROVED:
+        from idrenew.customers.selectors import renewal_evidence_ref, trading_after_renewal
+
+        ref = renewal_evidence_ref(case.reference)
+        trading = trading_after_renewal(case.customer, evidence_ref=ref)
     return CaseStatusOut(
         **case_out(case).model_dump(),
         closed_at=case.closed_at,
         outcome=outcome,
         documents=case_documents_out(case, customer=case.customer, docs=docs),
+        trading_restored=bool(trading and trading.restored),
+        trading_message=trading.message if trading else None,
     )
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from idrenew.customers.gateway import IdUpdate, counter_gateway
+from idrenew.audit.models import ActorType
+from idrenew.audit.services import audit_record
+from idrenew.customers.constants import AccountStatus
+from idrenew.customers.gateway import IdUpdate, IdUpdateResult, counter_gateway
 from idrenew.customers.models import Customer
 from idrenew.outbox.cfmmc import CustomerChange, cfmmc_adapter
 from idrenew.outbox.models import OutboxEvent
-from idrenew.outbox.services import handles
+from idrenew.outbox.services import handles, outbox_add
+from idrenew.review import notices
 from idrenew.verification.models import OutboundSms
 from idrenew.verification.services import sms_deliver
 
@@ -20,18 +24,62 @@ SMS_NOTIFY = "sms.notify"
 
 @handles(COUNTER_UPDATE)
 def deliver_counter_update(event: OutboxEvent, payload: dict[str, Any]) -> str | None:
-    """The new validity and address to the counter system (the record of truth)."""
+    """The new validity and address to the counter system (the record of truth), with the
+    restrictions the renewal cures lifted in the same update. Then, and only then, the
+    已通过 SMS: it says the record was updated, and whether trading is restored."""
     customer = Customer.objects.get(pk=payload["customer_id"])
     valid_to = payload["valid_to"]
-    counter_gateway().apply_id_update(
-        customer,
-        IdUpdate(
-            valid_from=date.fromisoformat(payload["valid_from"]),
-            valid_to=date.fromisoformat(valid_to) if valid_to else None,
-            address=payload["address"],
-            evidence_ref=payload["evidence_ref"],
-        ),
+    requested = tuple(payload.get("lift_restrictions") or ())
+    # An adapter written before restrictions were lifted here returns None: no claim is made.
+    result = (
+        counter_gateway().apply_id_update(
+            customer,
+            IdUpdate(
+                valid_from=date.fromisoformat(payload["valid_from"]),
+                valid_to=date.fromisoformat(valid_to) if valid_to else None,
+                address=payload["address"],
+                evidence_ref=payload["evidence_ref"],
+                lift_restrictions=requested,
+            ),
+        )
+        or IdUpdateResult()
     )
+    if result.lifted:
+        audit_record(
+            action="customer.restrictions_lifted",
+            actor_type=ActorType.SYSTEM,
+            customer_id=customer.pk,
+            case_id=event.case_id,
+            data={
+                "lifted": list(result.lifted),
+                "remaining": list(result.remaining),
+                "status": result.status,
+                "evidence": payload["evidence_ref"],
+                "outbox_event": str(event.pk),
+            },
+        )
+    notify = payload.get("notify")
+    if notify:
+        outbox_add(
+            topic=SMS_NOTIFY,
+            dedupe_key=notify["dedupe_key"],
+            payload={
+                "customer_id": customer.pk,
+                "purpose": notify["purpose"],
+                "text": notices.approved(notify["reference"], trading=_trading(requested, result)),
+            },
+            case_id=event.case_id,
+            case_reference=event.case_reference,
+        )
+    return None
+
+
+def _trading(requested: tuple[str, ...], result: IdUpdateResult) -> str | None:
+    """What the 已通过 SMS says about trading (None: the account was not restricted)."""
+    if requested and not result.remaining and result.status == AccountStatus.ACTIVE:
+        return "restored"
+    if result.remaining:
+        return "partly" if requested else "restricted"
     return None
 
 

@@ -18,8 +18,19 @@ def accepted(reference: str) -> str:
     )
 
 
-def approved(reference: str) -> str:
-    return f"{_sign()}您的证件更新申请（编号{reference}）已通过，证件信息已更新。"
+# The 已通过 SMS's line on trading, by what the counter update did to the restrictions.
+# Other restriction reasons are never named (some, like an AML review, must not be).
+TRADING_LINES = {
+    "restored": "证件过期限制已解除，交易权限已恢复。",
+    "partly": "证件过期限制已解除；账户另有交易限制，详情请联系客服。",
+    "restricted": "账户另有交易限制，详情请联系客服。",
+}
+
+
+def approved(reference: str, *, trading: str | None = None) -> str:
+    """Sent once the counter has the new data; ``trading``: a key of ``TRADING_LINES``."""
+    line = TRADING_LINES[trading] if trading else ""
+    return f"{_sign()}您的证件更新申请（编号{reference}）已通过，证件信息已更新。{line}"
 
 
 def rejected(reference: str, reasons: list[str]) -> str:

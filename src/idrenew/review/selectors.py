@@ -24,6 +24,12 @@ from idrenew.audit.models import AuditEvent
 from idrenew.cases.domain.states import LABELS, STEPS, State
 from idrenew.cases.models import RenewalCase
 from idrenew.core import access
+from idrenew.customers.selectors import (
+    renewal_evidence_ref,
+    renewal_lifted,
+    renewal_restriction_plan,
+    restriction_label,
+)
 from idrenew.face.domain.types import FAILURE_MESSAGES, PROMPTS
 from idrenew.face.models import FaceAttempt
 from idrenew.idcard.domain.types import card_date
@@ -479,6 +485,27 @@ def _approve_action(review: CaseReview, user: Any) -> tuple[str, str]:
     return "通过", ""
 
 
+def restrictions(case: RenewalCase) -> dict[str, Any] | None:
+    """The account's trading restrictions as the approval affects them: before the decision,
+    which the approval will lift (证件过期限制) and which stay; after it, what it lifted."""
+    customer = case.customer
+    plan = renewal_restriction_plan(customer)
+    lifted: list[str] = plan.lifted_labels
+    approved = case.state == State.APPROVED
+    if approved:
+        done = renewal_lifted(customer, evidence_ref=renewal_evidence_ref(case.reference))
+        lifted = [restriction_label(c) for c in done] + plan.lifted_labels
+    if not lifted and not plan.staying:
+        return None
+    return {
+        "approved": approved,
+        "lifted": lifted,
+        "pending": approved and bool(plan.lifted),  # approved, the counter not updated yet
+        "staying": plan.staying_labels,
+        "restores_trading": bool(lifted) and not plan.staying,
+    }
+
+
 def case_page(case: RenewalCase, user: Any, now: datetime | None = None) -> dict[str, Any]:
     """Everything the case page shows (``case`` with its customer loaded)."""
     now = now or timezone.now()
@@ -532,6 +559,7 @@ def case_page(case: RenewalCase, user: Any, now: datetime | None = None) -> dict
         "claim_minutes": settings.IDRENEW_REVIEW_CLAIM_MINUTES,
         "four_eyes": settings.IDRENEW_REVIEW_FOUR_EYES,
         "four_eyes_text": four_eyes_text(review_row),
+        "restrictions": restrictions(case),
         "comparison": comparison(case, reading),
         "edited": edited_fields(reading),
         "images": images,

@@ -5,7 +5,9 @@ case is still waiting and that the staff member holds the claim, moves the case,
 ``Decision`` and writes the outbox events (counter update, CFMMC report, SMS). Two people
 deciding at once: the second finds the case decided and gets a coded refusal. The record is
 updated by the outbox's counter event, delivered right after the commit and retried until it
-succeeds, so a counter outage loses nothing and repeats nothing.
+succeeds, so a counter outage loses nothing and repeats nothing. An approval's counter event
+also lifts the restrictions the new card cures (证件过期限制) and, once delivered, writes the
+已通过 SMS, which then says truthfully whether trading is restored.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from idrenew.audit.services import audit_record
 from idrenew.cases.domain.states import LABELS, STATE_BEFORE_STEP, STEPS, State
 from idrenew.cases.models import RenewalCase
 from idrenew.cases.services import case_transition
+from idrenew.customers.selectors import (
+    customer_restrictions,
+    renewal_evidence_ref,
+    renewal_restriction_plan,
+)
 from idrenew.outbox.handlers import CFMMC_CHANGE, COUNTER_UPDATE, SMS_NOTIFY
 from idrenew.outbox.services import outbox_add
 from idrenew.review import errors, notices
@@ -54,6 +61,7 @@ def _record_snapshot(case: RenewalCase) -> str:
             "id_long_term": c.id_long_term,
             "address": c.address,
             "status": c.status,
+            "restrictions": customer_restrictions(c),
             "taken_at": timezone.now().isoformat(),
         },
         ensure_ascii=False,
@@ -235,6 +243,7 @@ def _approve(
     from idrenew.signing.steps import case_data
 
     automatic = user is None
+    plan = renewal_restriction_plan(case.customer)
     decision = Decision.objects.create(
         record_before=_record_snapshot(case),
         case=case,
@@ -249,13 +258,18 @@ def _approve(
         actor_type=ActorType.SYSTEM if automatic else ActorType.STAFF,
         actor_id="" if automatic else str(user.pk),
         request=request,
-        data={"decision": str(decision.id), "automatic": automatic},
+        data={
+            "decision": str(decision.id),
+            "automatic": automatic,
+            "lift_restrictions": list(plan.lifted),
+            "restrictions_staying": list(plan.staying),
+        },
         now=now,
     )
     _clear_claim(review)
     data = case_data(case, today=now)
     valid_to = data.new_valid_to.isoformat() if data.new_valid_to else None
-    evidence = f"case:{case.reference}"
+    evidence = renewal_evidence_ref(case.reference)
     outbox_add(
         topic=COUNTER_UPDATE,
         dedupe_key=f"counter:{case.id}",
@@ -265,6 +279,13 @@ def _approve(
             "valid_to": valid_to,
             "address": data.address,
             "evidence_ref": evidence,
+            "lift_restrictions": list(plan.lifted),
+            # The 已通过 SMS, written by the counter event once the record is updated.
+            "notify": {
+                "dedupe_key": f"sms:{case.id}:approved",
+                "purpose": "case_approved",
+                "reference": case.reference,
+            },
         },
         case_id=case.id,
         case_reference=case.reference,
@@ -286,7 +307,6 @@ def _approve(
         case_id=case.id,
         case_reference=case.reference,
     )
-    _sms(case, "case_approved", notices.approved(case.reference), "approved")
     return decision
 
 
