@@ -101,6 +101,7 @@ def _register_routers() -> None:
     from idrenew.core.api_meta import router as meta_router
     from idrenew.face.api import router as face_router
     from idrenew.idcard.api import router as idcard_router
+    from idrenew.idcard.demo_api import router as demo_idcard_router
     from idrenew.review.api_staff import router as staff_router
     from idrenew.signing.api import link_router as document_link_router
     from idrenew.signing.api import router as signing_router
@@ -113,6 +114,7 @@ def _register_routers() -> None:
     api.add_router("/cases", cases_router)
     api.add_router("/cases/current/face", face_router)
     api.add_router("/cases/current", idcard_router)
+    api.add_router("/cases/current", demo_idcard_router)
     api.add_router("/cases/current", signing_router)
     api.add_router("/staff", staff_router)
     api.add_router("/documents", document_link_router)
