@@ -103,6 +103,10 @@ export interface CaseDocument {
 export interface CaseStatusOut extends CaseOut {
   closed_at?: string | null
   outcome: CaseOutcome | null
+  /** Approved: the renewal lifted the last trading restriction (证件过期限制). */
+  trading_restored?: boolean
+  /** Approved, for a restricted account: what happened to trading (Chinese), else null. */
+  trading_message?: string | null
   /** The documents signed for the case (newest signature); empty before signing. */
   documents?: CaseDocument[]
 }

@@ -221,3 +221,24 @@ export async function submitUpdate(input: UpdateIn, idempotencyKey: string, opti
   })
   return data
 }
+
+/** The two uploads `POST /demo/idcards` made; each task's `result` is an `IdCardSideOut`. */
+export interface DemoIdCardsOut {
+  front: TaskAccepted
+  back: TaskAccepted
+}
+
+/**
+ * Demo only (`MetaOut.demo`): prints the face from step 3 on the signed-in demo customer's
+ * renewed card and uploads both sides through the normal path (OCR runs as usual), so the card
+ * portrait matches. Refusals: 404 DEMO_DISABLED, 403 DEMO_CUSTOMER_ONLY, 409 DEMO_NO_BEST_FRAME,
+ * 409 DEMO_PORTRAIT_NO_FACE.
+ */
+export async function createDemoIdCards(idempotencyKey: string, options?: RequestOptions): Promise<DemoIdCardsOut> {
+  const { data } = await request.post<DemoIdCardsOut>(
+    `${BASE}/demo/idcards`,
+    {},
+    { timeout: IMAGE_UPLOAD_TIMEOUT, ...options, headers: idempotencyHeaders(idempotencyKey) },
+  )
+  return data
+}

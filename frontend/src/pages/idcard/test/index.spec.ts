@@ -16,6 +16,7 @@ vi.mock('@/api/idcard', async (importOriginal) => ({
   uploadIdCardSide: vi.fn(),
   getIdCard: vi.fn(),
   confirmIdCard: vi.fn(),
+  createDemoIdCards: vi.fn(),
 }))
 vi.mock('@/api/tasks', async (importOriginal) => ({
   ...(await importOriginal<typeof import('@/api/tasks')>()),
@@ -339,5 +340,47 @@ describe('idcard step: confirm refusals', () => {
     expect(document.querySelector('.idcard-branch-dialog')).toBeNull()
     expect(router.currentRoute.value.path).toBe('/idcard')
     expect(confirmButton(wrapper).attributes('disabled')).toBeUndefined()
+  })
+})
+
+describe('idcard step: the demo card with the customer\'s own face', () => {
+  it('should not offer it outside the demo', async () => {
+    const { wrapper } = await mountIdCard()
+    expect(byTestId(wrapper, 'idcard-demo').exists()).toBe(false)
+  })
+
+  it('should make both sides on the server, show their OCR results and enable 确定', async () => {
+    vi.mocked(metaApi.getMeta).mockResolvedValue(makeMeta({ demo: true }))
+    vi.mocked(idcardApi.createDemoIdCards).mockResolvedValue({
+      front: { task_id: 'demo-front-1', status: 'succeeded' },
+      back: { task_id: 'demo-back-1', status: 'succeeded' },
+    })
+    const { wrapper } = await mountIdCard()
+    expect(byTestId(wrapper, 'idcard-demo').text()).toContain('人脸')
+    expect(confirmButton(wrapper).attributes('disabled')).toBeDefined()
+
+    await byTestId(wrapper, 'idcard-demo-generate').trigger('click')
+    await flushPromises()
+
+    expect(idcardApi.createDemoIdCards).toHaveBeenCalledTimes(1)
+    const key = vi.mocked(idcardApi.createDemoIdCards).mock.calls[0]![0]
+    expect(key).toMatch(/^[0-9a-f-]{36}$/)
+    const polled = vi.mocked(tasksApi.getTask).mock.calls.map((c) => c[0])
+    expect(polled).toEqual(['demo-front-1', 'demo-back-1'])
+    expect(uploads).toEqual([]) // nothing uploaded from the phone
+    expect(confirmButton(wrapper).attributes('disabled')).toBeUndefined()
+  })
+
+  it('should keep the page usable when the server refuses (toasted by the client)', async () => {
+    vi.mocked(metaApi.getMeta).mockResolvedValue(makeMeta({ demo: true }))
+    vi.mocked(idcardApi.createDemoIdCards).mockRejectedValue(
+      apiError(409, 'DEMO_NO_BEST_FRAME', '未找到本次人脸识别的照片，请拍摄或上传身份证照片', { retryable: false }),
+    )
+    const { wrapper } = await mountIdCard()
+    await byTestId(wrapper, 'idcard-demo-generate').trigger('click')
+    await flushPromises()
+    expect(byTestId(wrapper, 'idcard-demo-generate').attributes('disabled')).toBeUndefined()
+    expect(confirmButton(wrapper).attributes('disabled')).toBeDefined()
+    expect(idcardApi.getIdCard).toHaveBeenCalledTimes(2) // reloaded what the server has
   })
 })

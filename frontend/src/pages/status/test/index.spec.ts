@@ -155,6 +155,34 @@ describe('status after the decision', () => {
     expect(wrapper.find('[data-testid="status-next"]').exists()).toBe(false)
   })
 
+  it('should say that trading is restored when the renewal lifted the last restriction', async () => {
+    vi.mocked(casesApi.getLatestCase).mockResolvedValue({
+      ...APPROVED,
+      trading_restored: true,
+      trading_message: '证件过期限制已解除，您的账户交易权限已恢复',
+    })
+    const { wrapper } = await mountStatus(null)
+    const block = wrapper.get('[data-testid="status-trading"]')
+    expect(block.text()).toContain('交易权限')
+    expect(block.attributes('data-restored')).toBe('true')
+    expect(wrapper.get('[data-testid="status-trading-message"]').text()).toContain('交易权限已恢复')
+  })
+
+  it('should show the server\'s line when the account stays restricted, and nothing when it never was', async () => {
+    vi.mocked(casesApi.getLatestCase).mockResolvedValue({
+      ...APPROVED,
+      trading_restored: false,
+      trading_message: '证件过期限制已解除；账户另有交易限制，详情请联系客服或至营业部了解',
+    })
+    const { wrapper } = await mountStatus(null)
+    expect(wrapper.get('[data-testid="status-trading"]').attributes('data-restored')).toBe('false')
+    expect(wrapper.get('[data-testid="status-trading-message"]').text()).toContain('另有交易限制')
+
+    vi.mocked(casesApi.getLatestCase).mockResolvedValue({ ...APPROVED, trading_restored: false, trading_message: null })
+    const plain = await mountStatus(null)
+    expect(plain.wrapper.find('[data-testid="status-trading"]').exists()).toBe(false)
+  })
+
   it('should show 需补充 with the reasons, the note and the steps to redo', async () => {
     vi.mocked(casesApi.getLatestCase).mockResolvedValue(RETURNED)
     const { wrapper } = await mountStatus({ ...SUBMITTED, state: 'returned', state_label: '需补充材料' })
