@@ -115,6 +115,7 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
         face.NonceReused,
         face.ClipRejected,
         face.ClipTooLarge,
+        face.ClipTimingInvalid,
     ),
     "idrenew_face_api_latest": (*_CURRENT, face.NoAttempt),
     # steps 4-6: the card
