@@ -464,3 +464,24 @@ def test_staff_api_is_in_the_openapi_schema_under_its_own_tag() -> None:
     claim = staff_ops[("/api/staff/cases/{case_id}/claim", "post")]
     assert "CASE_CLAIMED_BY_OTHER" in claim["responses"]["409"]["x-error-codes"]
     assert {"StaffTokenAuth", "StaffSessionAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_operator_revokes_a_token_in_the_back_office(
+    reviewer: User, make_staff: Callable[[str, str], User], staff_in: Callable[[User], Staff]
+) -> None:
+    staff = staff_in(reviewer)
+    row = StaffApiToken.objects.get(user=reviewer)
+    browser = Client()
+    staff_login(browser, make_staff("op2", "管理员"))
+    listing = browser.get("/admin/staffauth/staffapitoken/")
+    assert listing.status_code == 200 and reviewer.username in listing.content.decode()
+    resp = browser.post(
+        "/admin/staffauth/staffapitoken/",
+        {"action": "revoke", "_selected_action": [row.pk]},
+    )
+    assert resp.status_code == 302
+    row.refresh_from_db()
+    assert row.revoked_at is not None
+    assert code_of(staff.get("/me")) == "STAFF_TOKEN_EXPIRED"
+    [event] = events("staff.api_token_revoked")
+    assert event.data == {"token": row.pk, "user": reviewer.pk}

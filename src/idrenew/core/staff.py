@@ -80,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.delete_accessattempt",  # lift a lockout (staffauth admin action, audited)
         "otp_totp.view_totpdevice",
         "otp_totp.delete_totpdevice",  # reset a lost phone's device (audited)
+        "staffauth.view_staffapitoken",
+        "staffauth.change_staffapitoken",  # revoke a staff API token (audited)
     ],
 }
 

@@ -19,6 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from idrenew.audit.admin_mixins import ReadOnlyAdminMixin
 from idrenew.staffauth import services
+from idrenew.staffauth.models import StaffApiToken
+from idrenew.staffauth.tokens import staff_token_revoke
 
 LIFT_PERMISSION = "axes.delete_accessattempt"
 RESET_PERMISSION = "otp_totp.delete_totpdevice"
@@ -100,3 +102,31 @@ class TOTPDeviceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[TOTPDevice]):
             devices=list(queryset), staff=request.user, request=request
         )
         self.message_user(request, f"已重置 {count} 个身份验证器", messages.SUCCESS)
+
+
+REVOKE_PERMISSION = "staffauth.change_staffapitoken"
+
+
+@admin.register(StaffApiToken)
+class StaffApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[StaffApiToken]):
+    """Staff API tokens: who holds one and until when (never the token: only its hash is
+    kept, and not shown). A 管理员 revokes them with 吊销令牌 (an audit event each)."""
+
+    list_display = ["user", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    fields = ("user", "created_at", "last_used_at", "expires_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(REVOKE_PERMISSION))
+
+    @admin.action(description="吊销令牌", permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[StaffApiToken]) -> None:
+        count = sum(
+            staff_token_revoke(row=row, staff=request.user, request=request)
+            for row in queryset.filter(revoked_at__isnull=True)
+        )
+        self.message_user(request, f"已吊销 {count} 个接口令牌", messages.SUCCESS)
