@@ -159,3 +159,59 @@ def test_cli_reports_check_digit(capsys: pytest.CaptureFixture[str]) -> None:
     assert good["error"] is None
     assert good["fields"]["id_number"] == "410502201503081234"
     assert set(good) == {"image", "side", "fields", "confidence", "warnings", "blocking", "error"}
+
+
+# --- #12: the wide variety, and characters lost without a low confidence
+
+
+@pytest.fixture(scope="module")
+def wide_cards(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from idrenew.idcard.domain.synth import generate
+
+    folder = tmp_path_factory.mktemp("wide")
+    generate(folder, 5, seed=120612, negatives=0.0, faces_dir=False, variety="wide")
+    truths = [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))]
+    return {"folder": folder, "truths": truths}
+
+
+def test_wide_variety_sample_reads_at_the_accuracy_bar(wide_cards: dict[str, Any]) -> None:
+    """Five cards of the wide variety (their own label and value offsets, type, tint, light
+    and JPEG quality): at most one field of 45 wrong, no blocking warning, no wrong number."""
+    right = total = 0
+    layouts = set()
+    for index in range(5):
+        for side, keys in (("front", FRONT_FIELDS), ("back", BACK_FIELDS)):
+            data, truth = _photo(wide_cards, index, side)
+            layouts.add(json.dumps(wide_cards["truths"][index]["distortions"][side]["layout"]))
+            reading = read_side(data, side)  # type: ignore[arg-type]
+            assert not is_blocking(reading.warnings, DEFAULT_BLOCKING), reading.warnings
+            total += len(keys)
+            right += sum(reading.fields.get(k) == truth[k] for k in keys)
+            if side == "front" and reading.fields.get("id_number"):
+                assert reading.fields["id_number"] == truth["id_number"]
+    assert len(layouts) == 5
+    assert right >= total - 1, f"{right}/{total}"
+
+
+def test_address_losing_its_province_is_flagged_for_the_reviewer() -> None:
+    """The first characters of the address gone (as under a highlight) while the rest reads
+    cleanly: the broken province → prefecture → county chain is flagged, not blocking."""
+    from dataclasses import replace
+
+    from idrenew.idcard.domain.synth import make_identity, render_front
+
+    identity = make_identity(np.random.default_rng(31))
+    assert not identity.address.startswith(("北京", "天津", "上海", "重庆"))
+    card = np.asarray(render_front(identity)).copy()
+    blank = np.asarray(render_front(replace(identity, address="　"))).copy()
+    # the province's characters of the first address line (classic layout: x 160, 30 px each)
+    y0, y1, x0, x1 = 226, 268, 156, 160 + 3 * 30
+    card[y0:y1, x0:x1] = blank[y0:y1, x0:x1]
+    table = np.full((760, 1100, 3), 110, np.uint8)
+    table[110 : 110 + 540, 122 : 122 + 856] = card
+    reading = read_side_image(cv2.cvtColor(table, cv2.COLOR_RGB2BGR), "front")
+    assert reading.fields["address"] == identity.address[3:]
+    assert "IDCARD_ADDRESS_CHAIN_BROKEN" in reading.warnings
+    assert "IDCARD_ADDRESS_CHAIN_BROKEN" not in DEFAULT_BLOCKING
+    assert not is_blocking(reading.warnings, DEFAULT_BLOCKING), reading.warnings
+    assert "IDCARD_ADDRESS_CHAIN_BROKEN" in WARNING_MESSAGES

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .types import Side
@@ -112,6 +112,9 @@ class Item:
 class Parsed:
     fields: dict[str, str]
     confidence: dict[str, float]
+    # The items each line of a long value was read from (the address's lines, the issuer),
+    # left to right: where characters of a line went missing, for the glare check.
+    value_lines: list[list[Item]] = field(default_factory=list)
 
 
 def items_from(lines: Iterable[RawLine], width: float, height: float) -> list[Item]:
@@ -259,22 +262,29 @@ def parse_front(lines: Iterable[RawLine], width: float, height: float) -> Parsed
     start = (birth_row if birth_row is not None else (sex_row if sex_row is not None else -1)) + 1
     address_parts: list[str] = []
     address_scores: list[float] = []
+    value_lines: list[list[Item]] = []
     for index, row in enumerate(rows[start:], start=start):
+        used: list[Item] = []
         if index == start:
-            value, score = _row_value(row, "address", column)
+            value, score = _row_value(row, "address", column, used)
         else:
             # a continuation line: whatever lies in the value column (a stray read of the
             # background pattern left of it is no part of the address)
-            kept = [i for i in row if column is None or not column.holds_only_label(i)]
-            value = "".join(i.text for i in kept)
-            score = min((i.score for i in kept), default=1.0)
+            used = [i for i in row if column is None or not column.holds_only_label(i)]
+            value = "".join(i.text for i in used)
+            score = min((i.score for i in used), default=1.0)
         if value:
             address_parts.append(value)
             address_scores.append(score)
+            value_lines.append(used)
     if address_parts:
         fields["address"] = "".join(address_parts)
         conf["address"] = round(min(address_scores), 4)
-    return Parsed(fields=fields, confidence={k: round(v, 4) for k, v in conf.items()})
+    return Parsed(
+        fields=fields,
+        confidence={k: round(v, 4) for k, v in conf.items()},
+        value_lines=value_lines,
+    )
 
 
 def _front_rows(rows: list[list[Item]]) -> tuple[int | None, int | None, int | None]:
@@ -370,7 +380,9 @@ def label_column(items: Sequence[Item], rows: Sequence[Sequence[Item]]) -> Label
     return LabelColumn(x0=x0, tolerance=tolerance, value_x0=value_x0)
 
 
-def _row_value(row: Sequence[Item], label: str, column: LabelColumn | None) -> tuple[str, float]:
+def _row_value(
+    row: Sequence[Item], label: str, column: LabelColumn | None, used: list[Item] | None = None
+) -> tuple[str, float]:
     """The value of a labelled row: its items minus the label. Only an item starting in the
     label column carries the label (cut off even when misread); any other item is a value,
     from which only a label read exactly or nearly so is cut."""
@@ -391,6 +403,8 @@ def _row_value(row: Sequence[Item], label: str, column: LabelColumn | None) -> t
         if text:
             parts.append(text)
             scores.append(item.score)
+            if used is not None:
+                used.append(item)
     return "".join(parts), (min(scores) if scores else 0.0)
 
 
@@ -528,6 +542,7 @@ def parse_back(lines: Iterable[RawLine], width: float, height: float) -> Parsed:
                 conf["valid_from"] = conf["valid_to"] = min(i.score for i in row)
                 break
 
+    value_lines: list[list[Item]] = []
     issuer_row = None
     for index, row in enumerate(rows):
         text = "".join(i.text for i in row)
@@ -540,15 +555,22 @@ def parse_back(lines: Iterable[RawLine], width: float, height: float) -> Parsed:
         column = _back_label_x0(rows, validity_row, issuer_row)
         parts = []
         scores = []
+        used: list[Item] = []
         for item in rows[issuer_row]:
             text = _strip_issuer_label(item, column)
             if text:
                 parts.append(text)
                 scores.append(item.score)
+                used.append(item)
         if parts:
             fields["issuer"] = "".join(parts)
             conf["issuer"] = min(scores)
-    return Parsed(fields=fields, confidence={k: round(v, 4) for k, v in conf.items()})
+            value_lines.append(used)
+    return Parsed(
+        fields=fields,
+        confidence={k: round(v, 4) for k, v in conf.items()},
+        value_lines=value_lines,
+    )
 
 
 def _back_label_x0(

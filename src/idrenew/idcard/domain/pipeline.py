@@ -56,7 +56,8 @@ def read_side_image(image: np.ndarray, expected: Side | None = None) -> SideRead
     raw = [(line.text, line.box, line.score) for line in text.lines]
     items = items_from(raw, CARD_W, CARD_H)
     side = detect_side(items)
-    measures = quality.measure(card, side)
+    boxes = [(line.x0, line.y0, line.x1, line.y1) for line in text.lines]
+    measures = quality.measure(card, side, boxes, located.card_width_px)
     warnings += quality.warnings_for(measures)
     fields: dict[str, str] = {}
     confidence: dict[str, float] = {}
@@ -82,9 +83,20 @@ def read_side_image(image: np.ndarray, expected: Side | None = None) -> SideRead
             warnings.append("IDCARD_WRONG_SIDE")
         parsed = (parse_front if side == "front" else parse_back)(raw, CARD_W, CARD_H)
         fields, confidence = dict(parsed.fields), parsed.confidence
+        value_lines = [
+            [(i.x0 * CARD_W, i.y0 * CARD_H, i.x1 * CARD_W, i.y1 * CARD_H) for i in line]
+            for line in parsed.value_lines
+        ]
+        # characters of the address or the issuer washed out by a highlight: read as a
+        # shorter line with full confidence, so the image says it
+        gap = quality.washed_out_gap(card, value_lines)
+        if gap >= quality.THRESHOLDS["glare_gap_min"] and "IDCARD_GLARE" not in warnings:
+            warnings.append("IDCARD_GLARE")
         if side == "front":
             reread.fill_sex(card, items, fields, confidence, recognise)
         as_read = divisions.snap(fields)
+        if side == "front" and divisions.address_chain_broken(fields.get("address", "")):
+            warnings.append("IDCARD_ADDRESS_CHAIN_BROKEN")
         required = FRONT_FIELDS if side == "front" else BACK_FIELDS
         if any(key not in fields for key in required):
             warnings.append("IDCARD_FIELDS_UNREADABLE")

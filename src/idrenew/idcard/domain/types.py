@@ -34,6 +34,9 @@ WARNING_MESSAGES = {
     "IDCARD_MULTIPLE_CARDS": "画面中有多张证件，请每次只拍一张",
     "IDCARD_FIELDS_UNREADABLE": "部分信息无法识别，请重拍清晰完整的照片",
     "IDCARD_LOW_CONFIDENCE": "部分信息识别置信度较低，请核对识别结果",
+    # For the reviewer (not a retake): the address's province → prefecture → county start
+    # breaks off, as when a highlight washes out characters that then read cleanly.
+    "IDCARD_ADDRESS_CHAIN_BROKEN": "住址中的省、市、县（区）识别不完整，请对照证件核对并补全住址",
 }
 
 # Order in which warnings are reported (the most important, the one to fix first, first).
@@ -49,11 +52,12 @@ WARNING_ORDER = (
     "IDCARD_SCREEN",
     "IDCARD_PHOTOCOPY",
     "IDCARD_FIELDS_UNREADABLE",
+    "IDCARD_ADDRESS_CHAIN_BROKEN",
     "IDCARD_LOW_CONFIDENCE",
 )
 
 # Default policy: these warnings make the customer retake the photo; the others (low
-# confidence) go to the reviewer. The Django settings may override it.
+# confidence, a broken address chain) go to the reviewer. The Django settings may override it.
 DEFAULT_BLOCKING = frozenset(
     {
         "IDCARD_EDGE_CUT",
