@@ -224,7 +224,9 @@ def test_a_deactivated_user_s_token_stops_working(
     assert code_of(staff.get("/me")) == "STAFF_TOKEN_EXPIRED"
 
 
-def test_verified_admin_session_works_with_csrf_on_writes(reviewer: User, case: RenewalCase) -> None:
+def test_verified_admin_session_works_with_csrf_on_writes(
+    reviewer: User, case: RenewalCase
+) -> None:
     browser = Client(enforce_csrf_checks=True)
     staff_login(browser, reviewer)
     me = browser.get(f"{STAFF}/me")
