@@ -13,7 +13,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
 @app.task(name="idrenew.run_task", acks_late=True)
-def run_task(task_id: str) -> None:
+def run_task(task_id: str, request_id: str = "") -> None:
+    """``request_id``: the id of the request that submitted the task (its log lines)."""
+    from idrenew.core.observability.request_id import bound
     from idrenew.core.tasks import task_execute
 
-    task_execute(task_id=task_id)
+    with bound(request_id):
+        task_execute(task_id=task_id)
+
+
+# The worker's metrics endpoint and multiprocess bookkeeping (IDRENEW_WORKER_METRICS_PORT).
+from idrenew.core.observability import worker as _observability  # noqa: E402, F401

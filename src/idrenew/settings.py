@@ -6,7 +6,6 @@ its own secrets into the data directory. IDRENEW_ENV=production requires every s
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,8 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
+from idrenew.core.observability.access import parse_allow
+from idrenew.core.observability.logging import logging_config
 from idrenew.lib.env import (
     envbool,
     envfloat,
@@ -130,6 +131,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer gets a request id, an access log line and its metrics.
+    "idrenew.core.observability.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "idrenew.core.headers.security_headers",  # before WhiteNoise: static HTML gets the CSP
     "idrenew.core.middleware.api_errors_as_json",  # any error under /api/: the JSON shape
@@ -269,7 +272,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # probes) and browsers are told to use only HTTPS for a year (HSTS; sent on HTTPS answers).
 _BEHIND_TLS = envbool("IDRENEW_BEHIND_TLS_PROXY", False)
 SECURE_SSL_REDIRECT = envbool("IDRENEW_SSL_REDIRECT", _BEHIND_TLS)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Probes and the metrics scrape may come over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = envint(
     "IDRENEW_HSTS_SECONDS", 365 * 24 * 3600 if _BEHIND_TLS or PRODUCTION else 0
 )
@@ -343,6 +347,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# The worker logs through LOGGING below (JSON lines with the request id), not its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- business rules (defaults follow the broker's guide) -----------------------------------
 IDRENEW_BUSINESS_OPEN = envstr("IDRENEW_BUSINESS_OPEN", "08:30")
@@ -484,12 +490,21 @@ IDRENEW_REMINDER_PERIOD_DAYS = envint("IDRENEW_REMINDER_PERIOD_DAYS", 30)
 if PRODUCTION and IDRENEW_IGNORE_BUSINESS_HOURS:
     raise ImproperlyConfigured("IDRENEW_IGNORE_BUSINESS_HOURS is for demos; production refuses it")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        "idrenew": {"handlers": ["console"], "level": os.environ.get("IDRENEW_LOG_LEVEL", "INFO")},
-    },
-}
+# --- operations: logs, request ids, metrics, readiness (core/observability/) ---------------
+# json: one JSON object per line (time, level, logger, message, request_id, safe extras);
+# plain: text. JSON is the default in production.
+IDRENEW_LOG_FORMAT = envstr("IDRENEW_LOG_FORMAT", "json" if PRODUCTION else "plain")
+IDRENEW_LOG_LEVEL = envstr("IDRENEW_LOG_LEVEL", "INFO").upper()
+LOGGING = logging_config(fmt=IDRENEW_LOG_FORMAT, level=IDRENEW_LOG_LEVEL)
+# Use the X-Request-ID the proxy sends (nginx: proxy_set_header X-Request-ID $request_id)
+# instead of generating one; only when a proxy in front sets it (a client could send any).
+IDRENEW_TRUST_REQUEST_ID = envbool("IDRENEW_TRUST_REQUEST_ID", _BEHIND_TLS)
+# /metrics (and the worker's metrics endpoint): client networks allowed, and a bearer token
+# accepted from anywhere when set. /readyz shows its reasons to the same clients only.
+IDRENEW_METRICS_ALLOW = parse_allow(envstr("IDRENEW_METRICS_ALLOW", "127.0.0.1/32,::1/128"))
+IDRENEW_METRICS_TOKEN = envsecret("IDRENEW_METRICS_TOKEN") or ""
+# Seconds each /readyz check may take before its part is reported as a timeout.
+IDRENEW_READYZ_TIMEOUT = envfloat("IDRENEW_READYZ_TIMEOUT", 2.0)
+# The Celery worker serves its own /metrics on this port (0: none) and address.
+IDRENEW_WORKER_METRICS_PORT = envint("IDRENEW_WORKER_METRICS_PORT", 0)
+IDRENEW_WORKER_METRICS_ADDR = envstr("IDRENEW_WORKER_METRICS_ADDR", "127.0.0.1")

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from idrenew.core.api import api
-from idrenew.core.views import healthz
+from idrenew.core.views import healthz, metrics, readyz
 from idrenew.h5 import views as h5_views
 
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("backoffice/", include("idrenew.signing.urls")),
     path("backoffice/review/", include("idrenew.review.urls")),
     re_path(r"^h5/(?P<path>.*)$", h5_views.app, name="h5"),

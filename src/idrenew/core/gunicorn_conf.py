@@ -21,7 +21,10 @@ FORK_UNSAFE_MODULES = ("onnxruntime",)
 wsgi_app = "idrenew.wsgi:application"
 preload_app = False
 timeout = 120
-accesslog = "-"
+# No access log of gunicorn's own: its lines hold the raw path and query string (signed
+# links); the application writes one line per request with the URL pattern and request id
+# (core/observability/middleware.py).
+accesslog = None
 worker_tmp_dir = "/dev/shm"  # noqa: S108 - gunicorn heartbeat files
 # gunicorn's control socket (for gunicornc) is not used; its default path in the home
 # directory would be shared, and removed at exit, by every instance on the host.
@@ -29,9 +32,49 @@ control_socket_disable = True
 
 
 def on_starting(server: Any) -> None:
+    _prepare_multiproc_dir()
     loaded = [name for name in FORK_UNSAFE_MODULES if name in sys.modules]
     if loaded:
         raise RuntimeError(
             f"the gunicorn master has loaded {', '.join(loaded)} before forking its workers: "
             "they would hang or abort at shutdown; do not preload the application"
         )
+
+
+# --- Prometheus multiprocess mode (core/observability/metrics.py) -----------------------------
+# Each worker writes its counters to files in PROMETHEUS_MULTIPROC_DIR and /metrics adds up
+# every worker's. The folder must be set before a worker makes its first metric (workers
+# inherit the master's environment) and be empty at each start: without one given, the master
+# makes a private one per start and removes it at exit.
+_MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
+_made_multiproc_dir: str | None = None
+
+
+def _prepare_multiproc_dir() -> None:
+    global _made_multiproc_dir
+    import os
+    import tempfile
+    from pathlib import Path
+
+    given = os.environ.get(_MULTIPROC)
+    if given:
+        folder = Path(given)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):  # a previous run's values
+            stale.unlink()
+    else:
+        _made_multiproc_dir = tempfile.mkdtemp(prefix="idrenew-metrics-")
+        os.environ[_MULTIPROC] = _made_multiproc_dir
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from idrenew.core.observability.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    if _made_multiproc_dir:
+        import shutil
+
+        shutil.rmtree(_made_multiproc_dir, ignore_errors=True)

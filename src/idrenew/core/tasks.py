@@ -17,6 +17,7 @@ records ``IDRENEW_TASK_RECORD_RETENTION_HOURS`` after they were created (``house
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from idrenew.core.errors import AppError
 from idrenew.core.models import TaskRecord, TaskStatus
+from idrenew.core.observability import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +100,11 @@ def task_submit(
     )
     if uses_workers():
         from idrenew.celery import run_task
+        from idrenew.core.observability import request_id
 
-        transaction.on_commit(lambda: run_task.delay(str(record.id)))
+        # The request's id travels with the message: the worker's log lines carry it.
+        rid = request_id.current()
+        transaction.on_commit(lambda: run_task.delay(str(record.id), request_id=rid))
     else:
         task_execute(task_id=str(record.id))
         record.refresh_from_db()
@@ -116,6 +121,7 @@ def task_execute(*, task_id: str) -> None:
         return  # a redelivered message: the work is done already
     record.status = TaskStatus.RUNNING
     record.started_at = timezone.now()
+    started = time.monotonic()
     record.save(update_fields=["status", "started_at"])
     try:
         result = register.get(record.name)(**record.arguments)
@@ -136,6 +142,17 @@ def task_execute(*, task_id: str) -> None:
         record.result = result
     record.finished_at = timezone.now()
     record.save(update_fields=["status", "result", "error", "finished_at"])
+    seconds = time.monotonic() - started
+    code = record.error.get("code") if record.error else None
+    metrics.observe_task(task=record.name, seconds=seconds, error_code=code)
+    logger.info(
+        "task %s (%s) %s in %.0f ms",
+        record.name,
+        record.id,
+        record.status,
+        seconds * 1000,
+        extra={"task": record.name, "task_id": str(record.id), "code": code},
+    )
 
 
 def task_result(record: TaskRecord) -> dict[str, Any] | None:

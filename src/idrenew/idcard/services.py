@@ -30,11 +30,13 @@ from idrenew.cases.models import RenewalCase
 from idrenew.cases.services import case_require_state, case_transition
 from idrenew.core.errors import CodedError
 from idrenew.core.models import TaskRecord
+from idrenew.core.observability import metrics
 from idrenew.core.tasks import task_submit
 from idrenew.customers.domain.idnumber import parse_id_number
 from idrenew.customers.models import Customer
 from idrenew.face.domain.types import FaceError
 from idrenew.face.engine import face_engine
+from idrenew.face.identity_services import identity_check_record, identity_require_clear
 from idrenew.face.models import FaceAttempt
 from idrenew.idcard.domain import rules
 from idrenew.idcard.domain.address import clean_address
@@ -167,6 +169,9 @@ def idcard_upload_analyze(*, upload_id: str) -> dict[str, Any]:
     upload.analyzed_at = timezone.now()
     upload.analysis_seconds = round(time.monotonic() - started, 3)
     upload.save()
+    metrics.count_ocr(
+        side=side, status=upload.status, warnings=[w["code"] for w in upload.warnings]
+    )
     audit_record(
         action="idcard.read",
         actor_type=ActorType.SYSTEM,
@@ -357,6 +362,9 @@ def idcard_confirm(
     ]
     flags += [w["code"] for u in (front, back) for w in u.warnings if not w["blocking"]]
     face = _face_check(case, front)
+    metrics.count_face_match(
+        kind="card", checked=face.checked, similarity=face.similarity, threshold=face.threshold
+    )
     if not face.checked:
         flags.append("FACE_CARD_UNCHECKED")
     elif (
@@ -534,6 +542,10 @@ def update_submit(
     violations += rules.check_period(birth=birth, period=period)
     if violations:
         _refuse(violations)
+    # The public-security check (公民身份信息核验) of number, name and this validity, where
+    # a verifier is configured: a definite mismatch is refused here with a coded message.
+    identity_require_clear(case)
+    identity_check_record(case=case, valid_from=valid_from, valid_to=valid_to)
     reading = _reading(case)
     edits = {
         "valid_from": valid_from.isoformat(),

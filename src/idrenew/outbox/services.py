@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from idrenew.core.observability import metrics
 from idrenew.outbox.models import OutboxEvent, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ def outbox_deliver_one(pk: uuid.UUID, *, now: datetime | None = None) -> str | N
             event.delivered_at = now
             event.last_error = ""
         event.save()
+        metrics.count_outbox_delivery(topic=event.topic, status=str(event.status))
         return str(event.status)
 
 
