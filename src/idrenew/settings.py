@@ -413,6 +413,39 @@ IDRENEW_FACE_FIXED_ACTIONS = envstr("IDRENEW_FACE_FIXED_ACTIONS", "")
 if PRODUCTION and IDRENEW_FACE_FIXED_ACTIONS:
     raise ImproperlyConfigured("IDRENEW_FACE_FIXED_ACTIONS is for tests; production refuses it")
 
+# The public-security identity check (face/identity.py): "tencent" (FaceID), "aliyun"
+# (cloudauth), a dotted path, or "none". Production refuses "none" unless waived, with a
+# reason the back-office dashboard shows as a warning.
+IDRENEW_FACE_IDENTITY_VERIFIER = envstr("IDRENEW_FACE_IDENTITY_VERIFIER", "")
+IDRENEW_IDENTITY_CHECK_WAIVED = envbool("IDRENEW_IDENTITY_CHECK_WAIVED", False)
+IDRENEW_IDENTITY_CHECK_WAIVER_REASON = envstr("IDRENEW_IDENTITY_CHECK_WAIVER_REASON", "").strip()
+IDRENEW_IDENTITY_TIMEOUT_SECONDS = envint("IDRENEW_IDENTITY_TIMEOUT_SECONDS", 5)
+IDRENEW_IDENTITY_MAX_ATTEMPTS = envint("IDRENEW_IDENTITY_MAX_ATTEMPTS", 4)
+IDRENEW_TENCENT_FACEID_SECRET_ID = envsecret("IDRENEW_TENCENT_FACEID_SECRET_ID") or ""
+IDRENEW_TENCENT_FACEID_SECRET_KEY = envsecret("IDRENEW_TENCENT_FACEID_SECRET_KEY") or ""
+IDRENEW_TENCENT_FACEID_ENDPOINT = envstr(
+    "IDRENEW_TENCENT_FACEID_ENDPOINT", "https://faceid.tencentcloudapi.com"
+)
+IDRENEW_TENCENT_FACEID_REGION = envstr("IDRENEW_TENCENT_FACEID_REGION", "ap-guangzhou")
+IDRENEW_ALIYUN_CLOUDAUTH_ACCESS_KEY_ID = envsecret("IDRENEW_ALIYUN_CLOUDAUTH_ACCESS_KEY_ID") or ""
+IDRENEW_ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET = (
+    envsecret("IDRENEW_ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET") or ""
+)
+IDRENEW_ALIYUN_CLOUDAUTH_ENDPOINT = envstr(
+    "IDRENEW_ALIYUN_CLOUDAUTH_ENDPOINT", "https://cloudauth.aliyuncs.com"
+)
+IDRENEW_ALIYUN_CLOUDAUTH_SCENE_ID = envstr("IDRENEW_ALIYUN_CLOUDAUTH_SCENE_ID", "")
+if (
+    PRODUCTION
+    and IDRENEW_FACE_IDENTITY_VERIFIER.strip().lower() in ("", "none")
+    and not (IDRENEW_IDENTITY_CHECK_WAIVED and IDRENEW_IDENTITY_CHECK_WAIVER_REASON)
+):
+    raise ImproperlyConfigured(
+        "IDRENEW_FACE_IDENTITY_VERIFIER: production needs the public-security identity check "
+        "(tencent or aliyun); to go without it set IDRENEW_IDENTITY_CHECK_WAIVED=1 and "
+        "IDRENEW_IDENTITY_CHECK_WAIVER_REASON (shown on the back-office dashboard)"
+    )
+
 # --- steps 4–6: ID card ---------------------------------------------------------------------
 IDRENEW_IDCARD_MAX_BYTES = envint("IDRENEW_IDCARD_MAX_BYTES", 10 * 1024 * 1024)
 IDRENEW_IDCARD_MAX_PIXELS = envint("IDRENEW_IDCARD_MAX_PIXELS", 40_000_000)

@@ -19,6 +19,7 @@ from idrenew.cases.errors import (
 from idrenew.core.errors import RateLimited, ServiceClosed, TaskNotFound, ValidationFailed
 from idrenew.core.openapi import ErrorSpec
 from idrenew.face import errors as face
+from idrenew.face import identity_errors as identity
 from idrenew.idcard.domain.address import MESSAGES as ADDRESS_MESSAGES
 from idrenew.idcard.domain.rules import MESSAGES as RULE_MESSAGES
 from idrenew.idcard.domain.types import FILE_ERRORS
@@ -107,7 +108,13 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
     "idrenew_face_api_notice": NONE,
     "idrenew_face_api_consent": (*_STEP, face.NoticeOutdated),
     "idrenew_face_api_decline": _STEP,
-    "idrenew_face_api_challenge": (*_STEP, face.ConsentRequired, face.AttemptsExhausted),
+    "idrenew_face_api_challenge": (
+        *_STEP,
+        face.ConsentRequired,
+        face.AttemptsExhausted,
+        identity.IdentityNotSamePerson,
+        identity.IdentityRecordMismatch,
+    ),
     "idrenew_face_api_clip": (
         *_STEP,
         face.NonceUnknown,
@@ -137,7 +144,15 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
     "idrenew_idcard_api_identity_confirm": _STEP,
     "idrenew_idcard_api_identity_retake": _STEP,
     "idrenew_idcard_api_update": (*_CURRENT, _NOT_READY, _SIGNING_STEP),
-    "idrenew_idcard_api_update_submit": (*_STEP, _NOT_READY, *_UPDATE_RULES, *_ADDRESS),
+    "idrenew_idcard_api_update_submit": (
+        *_STEP,
+        _NOT_READY,
+        *_UPDATE_RULES,
+        *_ADDRESS,
+        identity.IdentityNotSamePerson,
+        identity.IdentityRecordMismatch,
+        identity.IdentityValidityMismatch,
+    ),
     # steps 7-10: agreements, signature, documents, submission
     "idrenew_signing_api_agreements": (*_CURRENT, _SIGNING_STEP),
     "idrenew_signing_api_agreements_done": (
@@ -164,7 +179,11 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
         *_CURRENT,
         (404, "DOCUMENT_NOT_FOUND", "未找到该文件，请返回重试"),
     ),
-    "idrenew_signing_api_submit": _STEP,
+    "idrenew_signing_api_submit": (
+        *_STEP,
+        identity.IdentityNotSamePerson,
+        identity.IdentityRecordMismatch,
+    ),
 }
 
 

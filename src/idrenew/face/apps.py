@@ -6,4 +6,4 @@ class FaceConfig(AppConfig):
     verbose_name = "人脸识别"
 
     def ready(self) -> None:
-        from idrenew.face import tasks  # noqa: F401 - registers the analysis task
+        from idrenew.face import identity_services, tasks  # noqa: F401 - task, outbox topic

@@ -86,3 +86,50 @@ class FaceAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.status}"
+
+
+class IdentityVerification(models.Model):
+    """One question put to the public-security identity service (face/identity.py): the
+    best frame against the police photo (portrait), or the number, name and validity
+    against the police record (record). Kept: the vendor's code, request id and score, never
+    its photo. ``pending``: the service was unavailable and a retry is scheduled (outbox
+    topic ``identity.retry``); after ``IDRENEW_IDENTITY_MAX_ATTEMPTS`` it stays unavailable
+    and the case goes to a person."""
+
+    class Kind(models.TextChoices):
+        PORTRAIT = "portrait", "公安人像比对"
+        RECORD = "record", "公民身份信息核验"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "等待重试"
+        DONE = "done", "已完成"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(
+        RenewalCase, on_delete=models.CASCADE, related_name="identity_verifications"
+    )
+    attempt = models.ForeignKey(
+        FaceAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField("核验类型", max_length=20, choices=Kind.choices)
+    vendor = models.CharField("服务商", max_length=40)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DONE)
+    outcome = models.CharField("结果", max_length=30)
+    vendor_code = models.CharField("服务商结果码", max_length=80, blank=True)
+    vendor_reference = models.CharField("服务商请求号", max_length=100, blank=True)
+    score = models.FloatField("相似度", null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    # The validity asked about (record checks): ISO dates, "" for 长期.
+    valid_from = models.CharField(max_length=10, blank=True)
+    valid_to = models.CharField(max_length=10, blank=True)
+    attempts = models.PositiveIntegerField("调用次数", default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公安身份核验"
+        verbose_name_plural = "公安身份核验"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.outcome}"

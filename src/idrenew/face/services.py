@@ -42,6 +42,14 @@ from idrenew.face.errors import (
     NonceUnknown,
     NoticeOutdated,
 )
+from idrenew.face.identity import Outcome
+from idrenew.face.identity_services import (
+    DEFINITE_REFUSALS,
+    FAILURE_CODES,
+    identity_check_portrait,
+    identity_require_clear,
+)
+from idrenew.face.identity_services import FAILURE_MESSAGES as IDENTITY_MESSAGES
 from idrenew.face.models import FaceAttempt, FaceConsent, LivenessChallenge
 from idrenew.face.notice import current_notice
 from idrenew.lib.files import delete_file, read_encrypted, save_encrypted
@@ -110,6 +118,7 @@ def face_challenge_issue(
 ) -> LivenessChallenge:
     now = now or timezone.now()
     case_require_state(case, [State.STARTED])
+    identity_require_clear(case)  # a definite public-security refusal: branch only
     version = current_notice().version
     if not FaceConsent.objects.filter(case=case, notice_version=version).exists():
         raise ConsentRequired()
@@ -216,7 +225,8 @@ def face_clip_submit(
 
 
 def _failure(code: str) -> dict[str, str]:
-    return {"code": code, "message": FAILURE_MESSAGES.get(code, "人脸识别未通过，请重试")}
+    message = FAILURE_MESSAGES.get(code) or IDENTITY_MESSAGES.get(code)
+    return {"code": code, "message": message or "人脸识别未通过，请重试"}
 
 
 def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
@@ -292,6 +302,11 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
         if not report.passed and not failures:
             failures = ["ACTION_MISSING"]
     passed = report is not None and report.passed and not failures
+    if passed:  # the public-security check, where one is configured (face/identity.py)
+        identity = identity_check_portrait(attempt)
+        if identity is not None and identity.outcome in DEFINITE_REFUSALS:
+            failures.append(FAILURE_CODES[Outcome(identity.outcome)].code)
+            passed = False
     attempt.failures = failures
     attempt.status = FaceAttempt.Status.PASSED if passed else FaceAttempt.Status.FAILED
     attempt.analyzed_at = timezone.now()

@@ -36,6 +36,7 @@ from idrenew.customers.domain.idnumber import parse_id_number
 from idrenew.customers.models import Customer
 from idrenew.face.domain.types import FaceError
 from idrenew.face.engine import face_engine
+from idrenew.face.identity_services import identity_check_record, identity_require_clear
 from idrenew.face.models import FaceAttempt
 from idrenew.idcard.domain import rules
 from idrenew.idcard.domain.address import clean_address
@@ -541,6 +542,10 @@ def update_submit(
     violations += rules.check_period(birth=birth, period=period)
     if violations:
         _refuse(violations)
+    # The public-security check (公民身份信息核验) of number, name and this validity, where
+    # a verifier is configured: a definite mismatch is refused here with a coded message.
+    identity_require_clear(case)
+    identity_check_record(case=case, valid_from=valid_from, valid_to=valid_to)
     reading = _reading(case)
     edits = {
         "valid_from": valid_from.isoformat(),

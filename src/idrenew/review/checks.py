@@ -112,6 +112,27 @@ def _face_reference(case: RenewalCase, margin: float) -> Check | None:
     )
 
 
+def _identity(case: RenewalCase) -> list[Check]:
+    """The public-security checks (face/identity.py): required, and positive, whenever a
+    verifier is configured; the reviewer reads the outcome, score, vendor code, request id
+    and, after an outage, that the retries ran out."""
+    from idrenew.face.identity import verifier_configured
+    from idrenew.face.identity_services import identity_latest, identity_summary
+    from idrenew.face.models import IdentityVerification
+
+    if not verifier_configured():
+        return []
+    checks = []
+    for kind, code in (
+        (IdentityVerification.Kind.PORTRAIT, "IDENTITY_PORTRAIT"),
+        (IdentityVerification.Kind.RECORD, "IDENTITY_RECORD"),
+    ):
+        row = identity_latest(case, kind)
+        ok = row is not None and row.outcome == "match"
+        checks.append(Check(code, str(kind.label), ok, identity_summary(row), "一致"))
+    return checks
+
+
 def _card_quality(reading: CardReading | None) -> Check:
     if reading is None:
         return Check("CARD_WARNINGS", "证件照片质量", False, "无识别结果", "无提示")
@@ -219,6 +240,7 @@ def case_checks(case: RenewalCase) -> dict[str, Any]:
         _spoof(case),
         _face_card(reading, rules["face_margin"]),
         _face_reference(case, rules["face_margin"]),
+        *_identity(case),
         _card_quality(reading),
         _ocr_confidence(reading, rules["ocr_confidence"]),
         _no_edits(reading),

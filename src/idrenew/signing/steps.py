@@ -27,6 +27,7 @@ from idrenew.cases.services import case_require_state, case_transition
 from idrenew.core.errors import CodedError
 from idrenew.core.models import TaskRecord
 from idrenew.core.tasks import task_submit
+from idrenew.face.identity_services import identity_require_clear
 from idrenew.idcard.domain.types import card_date
 from idrenew.idcard.models import CardReading
 from idrenew.lib.files import read_encrypted, save_encrypted
@@ -491,6 +492,7 @@ def case_submit(*, case: RenewalCase, request: HttpRequest | None) -> RenewalCas
     from idrenew.review.services import review_on_submit
 
     case_require_state(case, [State.SIGNED])
+    identity_require_clear(case)  # a definite public-security refusal: branch only
     with transaction.atomic():
         submitted = case_transition(
             case_id=case.id,
