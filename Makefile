@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test test-fast lint e2e bench frontend bundle-check clean
+.PHONY: demo test test-fast lint e2e bench frontend api-types bundle-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: $(STAMP)
 
 frontend:
 	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+# Re-export the OpenAPI schema and regenerate the H5's API types (frontend/src/api/).
+api-types: $(STAMP)
+	cd frontend && (test -x node_modules/.bin/openapi-typescript || npm ci --no-audit --no-fund) && npm run gen:api
 
 clean:
 	rm -rf $(VENV) var build

@@ -1,55 +1,26 @@
 import { idempotencyHeaders, type RequestOptions, request } from '@/utils/request'
 import type { CaseOut } from './cases'
+import type { Narrow, Schemas } from './contract'
 
-export interface SmsSendIn {
-  fund_account: string
-  mobile_last4: string
-}
+export type SmsSendIn = Schemas['SmsSendIn']
 
-export interface SmsSendOut {
-  sent: boolean
-  /** seconds before another code may be asked for */
-  resend_after: number
-  /** seconds the code stays valid */
-  expires_in: number
-}
+/** `resend_after`: seconds before another code may be asked for; `expires_in`: how long the code stays valid. */
+export type SmsSendOut = Schemas['SmsSendOut']
 
-export interface SmsVerifyIn extends SmsSendIn {
-  code: string
-}
+export type SmsVerifyIn = Schemas['SmsVerifyIn']
 
-export interface CaptchaOut {
-  captcha_id: string
-  /** `data:image/png;base64,…` */
-  image: string
-  expires_in: number
-}
+/** `image` is a `data:image/png;base64,…` URL. */
+export type CaptchaOut = Schemas['CaptchaOut']
 
-export interface PasswordSignInIn {
-  trading_account: string
-  password: string
-  captcha_id: string
-  captcha_code: string
-}
+export type PasswordSignInIn = Schemas['PasswordIn']
 
-export interface CustomerOut {
-  name_masked: string
-  fund_account: string
-  trading_account: string
-  id_number_masked: string
-  id_valid_from: string
-  id_valid_to: string | null
-  id_long_term: boolean
-}
+export type CustomerOut = Schemas['CustomerOut']
 
-export interface SessionOut {
-  customer: CustomerOut
-  case: CaseOut | null
-  /** Only for app clients (`client: "app"`); the H5 app uses the HttpOnly cookie. */
-  token: string | null
-  /** seconds */
-  idle_timeout: number
-}
+/**
+ * `token` is only for app clients (`client: "app"`); the H5 app uses the HttpOnly cookie.
+ * `idle_timeout` in seconds.
+ */
+export type SessionOut = Narrow<Schemas['SessionOut'], { case: CaseOut | null }>
 
 /** Asks for an SMS code. The answer is the same whether or not the account and last 4 digits match. */
 export async function sendSmsCode(

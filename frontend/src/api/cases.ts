@@ -1,5 +1,7 @@
 import { idempotencyHeaders, type RequestOptions, request } from '@/utils/request'
+import type { Narrow, Schemas } from './contract'
 
+/** A case's `state` (the schema says only `string`; these are the values of `cases.models.CaseState`). */
 export type CaseState =
   | 'started'
   | 'face_passed'
@@ -15,22 +17,11 @@ export type CaseState =
   | 'cancelled'
   | 'expired'
 
-export interface CaseOut {
-  id: string
-  reference: string
-  state: CaseState
-  state_label: string
-  /** 3–10: the step the customer is on */
-  current_step: number
-  step_key: string
-  created_at: string
-  expires_at: string
-  /**
-   * When the customer submitted the case (step 10). Not in docs/api.md's CaseOut yet: shown
-   * when a server sends it.
-   */
-  submitted_at?: string | null
-}
+/**
+ * A case: `current_step` (3–10) is the step the customer is on; `submitted_at` is set once the
+ * customer submitted it (step 10).
+ */
+export type CaseOut = Narrow<Schemas['CaseOut'], { state: CaseState }>
 
 export function isCaseOut(value: unknown): value is CaseOut {
   if (typeof value !== 'object' || value === null) return false
@@ -61,65 +52,43 @@ export async function cancelCurrentCase(idempotencyKey: string, options?: Reques
 }
 
 /** A step the back office asked the customer to do again (需补充). */
-export interface RedoStep {
-  number: number
-  title: string
-}
+export type RedoStep = Schemas['RedoStepOut']
 
-/** The back office's decision as the customer reads it (docs/api.md, `GET /api/cases/latest`). */
-export interface CaseOutcome {
-  /** Reason labels in Chinese, e.g. 身份证照片不清晰或不完整. */
-  reasons: string[]
-  note: string
-  /** 需补充: the steps to do again, in order. */
-  redo_steps: RedoStep[]
-  /** 需补充: the first of them, where 去补充 leads. */
-  redo_step: { number: number; key: string } | null
-  decided_at?: string | null
-  /** 未通过: true when a new application may be made online; false: 营业部办理. */
-  can_reapply: boolean
-}
+/**
+ * The back office's decision as the customer reads it (`GET /api/cases/latest`): `reasons` are
+ * labels in Chinese (身份证照片不清晰或不完整 …); 需补充: `redo_steps` to do again in order and
+ * `redo_step`, the first of them, where 去补充 leads; 未通过: `can_reapply` true when a new
+ * application may be made online, false: 营业部办理.
+ */
+export type CaseOutcome = Schemas['OutcomeOut']
 
 /**
  * A document the customer signed for a case. `download_url` needs the signed-in session (the
  * H5's cookie); `link_url` works without one until `link_expires_at` (5 minutes), for app
- * clients whose PDF viewer cannot send the bearer token.
+ * clients whose PDF viewer cannot send the bearer token. `sha256` of the signed PDF (hex).
  */
-export interface CaseDocument {
-  key: string
-  /** 《客户账户信息变更申请书》 */
-  title: string
-  /** SHA-256 of the signed PDF (hex). */
-  sha256: string
-  signed_at: string
-  /** `/api/cases/{reference}/documents/{key}.pdf` */
-  download_url: string
-  /** `/api/documents/{token}` */
-  link_url: string
-  link_expires_at: string
-}
+export type CaseDocument = Schemas['CaseDocumentOut']
 
-/** The customer's most recent case in any state, with the decision once there is one. */
-export interface CaseStatusOut extends CaseOut {
-  closed_at?: string | null
-  outcome: CaseOutcome | null
-  /** Approved: the renewal lifted the last trading restriction (证件过期限制). */
-  trading_restored?: boolean
-  /** Approved, for a restricted account: what happened to trading (Chinese), else null. */
-  trading_message?: string | null
-  /** The documents signed for the case (newest signature); empty before signing. */
-  documents?: CaseDocument[]
-}
+/**
+ * The customer's most recent case in any state, with the decision once there is one.
+ * Approved: `trading_restored` when the renewal lifted the last trading restriction
+ * (证件过期限制), `trading_message` what happened to trading for a restricted account.
+ * `documents`: those signed for the case (newest signature); empty before signing.
+ */
+export type CaseStatusOut = Narrow<Schemas['CaseStatusOut'], { state: CaseState }>
 
 /** One case of 我的办理记录 (`GET /api/cases`). */
-export interface CaseRecord extends CaseStatusOut {
-  documents: CaseDocument[]
-}
+export type CaseRecord = Narrow<Schemas['CaseRecordOut'], { state: CaseState }>
 
-/** One decision of the back office as the customer reads it. */
+/**
+ * One decision of the back office as the customer reads it (`label`: 已通过 / 未通过 / 需补充材料).
+ *
+ * SCHEMA NAME COLLISION: written by hand because the exported schema's `DecisionOut` is the
+ * staff API's class of the same name (review/api_staff.py overwrites cases/api.py's); see
+ * frontend/README.md, "Generated API types".
+ */
 export interface CaseDecision {
   kind: 'approve' | 'auto_approve' | 'reject' | 'return' | (string & {})
-  /** 已通过 / 未通过 / 需补充材料 */
   label: string
   reasons: string[]
   note: string
@@ -127,9 +96,7 @@ export interface CaseDecision {
 }
 
 /** One case of 我的办理记录 with every decision on it, oldest first (`GET /api/cases/{reference}`). */
-export interface CaseRecordDetail extends CaseRecord {
-  decisions: CaseDecision[]
-}
+export type CaseRecordDetail = Narrow<Schemas['CaseRecordDetailOut'], { state: CaseState; decisions: CaseDecision[] }>
 
 /** States in which the case is still the customer's open case (`GET /api/cases/current`). */
 export const ACTIVE_STATES: ReadonlySet<CaseState> = new Set<CaseState>([
@@ -162,7 +129,7 @@ export async function redoCase(idempotencyKey: string, options?: RequestOptions)
 
 /** 我的办理记录: every case of the signed-in customer, newest first. */
 export async function listCaseRecords(options?: RequestOptions): Promise<CaseRecord[]> {
-  const { data } = await request.get<{ cases: CaseRecord[] }>('/cases', options)
+  const { data } = await request.get<Narrow<Schemas['CaseRecordsOut'], { cases: CaseRecord[] }>>('/cases', options)
   return data.cases
 }
 

@@ -1,6 +1,7 @@
 import type { AxiosProgressEvent } from 'axios'
 import { idempotencyHeaders, type RequestOptions, request } from '@/utils/request'
 import type { CaseState } from './cases'
+import type { Narrow, Schemas } from './contract'
 import type { TaskAccepted } from './tasks'
 
 /** Step 3 (人脸识别): `/api/cases/current/face/…` (src/idrenew/face/api.py). */
@@ -12,56 +13,28 @@ const CLIP_UPLOAD_TIMEOUT = 120_000
 /** Liveness actions the server may ask for (`face/domain/types.py`). */
 export type FaceAction = 'blink' | 'open_mouth' | 'turn_left' | 'turn_right' | 'nod' | (string & {})
 
-/** 《人脸识别信息处理告知书》, versioned. */
-export interface FaceNoticeOut {
-  version: string
-  title: string
-  paragraphs: string[]
-  /** What to do instead of face recognition (at a branch). */
-  branch_route: string
-}
+/** 《人脸识别信息处理告知书》, versioned; `branch_route` says what to do instead (at a branch). */
+export type FaceNoticeOut = Schemas['NoticeOut']
 
-export interface FaceConsentIn {
-  notice_version: string
-}
+export type FaceConsentIn = Schemas['ConsentIn']
 
-export interface FaceConsentOut {
-  notice_version: string
-  consented_at: string
-}
+export type FaceConsentOut = Schemas['ConsentOut']
 
-export interface FaceDeclineOut {
-  /** The branch route. */
-  message: string
-}
+/** `message`: the branch route. */
+export type FaceDeclineOut = Schemas['DeclineOut']
 
-/** One prompt of the challenge's schedule, in ms from the start of the recording. */
-export interface FacePrompt {
-  action: FaceAction
-  /** Chinese prompt (请眨眨眼 …). */
-  prompt: string
-  start_ms: number
-  end_ms: number
-}
+/** One prompt of the challenge's schedule (请眨眨眼 …), in ms from the start of the recording. */
+export type FacePrompt = Narrow<Schemas['PromptOut'], { action: FaceAction }>
 
-export interface FaceChallengeOut {
-  /** Single use; the clip must be uploaded with it within `expires_in` seconds. */
-  nonce: string
-  actions: FaceAction[]
-  /** Chinese prompt per action, in the order to perform them (请眨眨眼 …). */
-  prompts: string[]
-  /**
-   * When to show each prompt. Each action must start while its prompt is shown (the server
-   * checks it, with some tolerance); turns or mouth openings at other times fail the attempt.
-   */
-  schedule: FacePrompt[]
-  /** seconds */
-  expires_in: number
-  /** Challenges left today after this one. */
-  attempts_left: number
-  /** The longest clip the server accepts, in seconds. */
-  max_clip_seconds: number
-}
+/**
+ * A liveness challenge. `nonce` is single use: the clip must be uploaded with it within
+ * `expires_in` seconds. `prompts` are the Chinese prompts in the order to perform the actions;
+ * `schedule` says when to show each: each action must start while its prompt is shown (the
+ * server checks it, with some tolerance) and turns or mouth openings at other times fail the
+ * attempt. `attempts_left`: challenges left today after this one; `max_clip_seconds`: the
+ * longest clip the server accepts.
+ */
+export type FaceChallengeOut = Narrow<Schemas['ChallengeOut'], { actions: FaceAction[]; schedule: FacePrompt[] }>
 
 export interface FaceClipIn {
   nonce: string
@@ -74,6 +47,10 @@ export interface FaceClipIn {
    */
   promptOffsetMs?: number
 }
+
+// SCHEMA NAME COLLISION: the three shapes below are written by hand because the exported
+// schema's `AttemptOut` is the staff API's class of the same name (review/api_staff.py
+// overwrites face/api.py's); see frontend/README.md, "Generated API types".
 
 export interface FaceActionResult {
   action: FaceAction

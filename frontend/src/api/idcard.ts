@@ -1,6 +1,7 @@
 import type { AxiosProgressEvent } from 'axios'
 import { idempotencyHeaders, type RequestOptions, request } from '@/utils/request'
 import type { CaseOut } from './cases'
+import type { Narrow, Schemas } from './contract'
 import type { TaskAccepted } from './tasks'
 
 /**
@@ -17,111 +18,67 @@ export type IdCardSide = 'front' | 'back'
 
 export const ID_CARD_SIDES: readonly IdCardSide[] = ['front', 'back']
 
-/** A quality or consistency finding of one photo. */
+/**
+ * A quality or consistency finding of one photo: a stable `code` (`IDCARD_EDGE_CUT`,
+ * `IDCARD_GLARE`, `IDCARD_BLUR` …), a Chinese `message` (for a blocking warning it says how to
+ * retake the photo), and `blocking`: the customer must retake the photo (otherwise it goes to
+ * the reviewer).
+ *
+ * SCHEMA NAME COLLISION: written by hand because the exported schema's `WarningOut` is the staff
+ * API's class of the same name (review/api_staff.py overwrites idcard/api.py's); see
+ * frontend/README.md, "Generated API types".
+ */
 export interface IdCardWarning {
-  /** Stable code, e.g. `IDCARD_EDGE_CUT`, `IDCARD_GLARE`, `IDCARD_BLUR`. */
   code: string
-  /** Chinese; for a blocking warning it says how to retake the photo. */
   message: string
-  /** The customer must retake the photo (otherwise it goes to the reviewer). */
   blocking: boolean
 }
 
-/** Fields read from the portrait side (人像面). */
+/** Fields read from the portrait side (人像面); dates `YYYY-MM-DD`, the ID number's first 6 and last 4 digits. */
 export interface IdCardFrontFields {
   name?: string
   sex?: string
   ethnicity?: string
-  /** YYYY-MM-DD */
   birth_date?: string
   address?: string
-  /** First 6 and last 4 digits. */
   id_number_masked?: string
 }
 
-/** Fields read from the emblem side (国徽面). */
+/** Fields read from the emblem side (国徽面); dates `YYYY-MM-DD`, `valid_to` null for 长期. */
 export interface IdCardBackFields {
   issuer?: string
-  /** YYYY-MM-DD */
   valid_from?: string
-  /** YYYY-MM-DD, or null for 长期 */
   valid_to?: string | null
   long_term?: boolean
 }
 
-/** One side as last uploaded (the upload task's `result`). */
-export interface IdCardSideOut {
-  side: IdCardSide
-  /** False when a blocking warning says the customer must retake. */
-  accepted: boolean
-  fields: IdCardFrontFields & IdCardBackFields
-  warnings: IdCardWarning[]
-  uploaded_at: string
-}
+/**
+ * One side as last uploaded (the upload task's `result`); `accepted` is false when a blocking
+ * warning says the customer must retake. The schema types `fields` as any object: these are
+ * the fields the OCR reads.
+ */
+export type IdCardSideOut = Narrow<
+  Schemas['IdCardSideOut'],
+  { side: IdCardSide; fields: IdCardFrontFields & IdCardBackFields; warnings: IdCardWarning[] }
+>
 
-export interface IdCardOut {
-  front: IdCardSideOut | null
-  back: IdCardSideOut | null
-  /** Both sides accepted. */
-  ready: boolean
-}
+/** Both sides as last uploaded; `ready` when both are accepted. */
+export type IdCardOut = Narrow<Schemas['IdCardStateOut'], { front: IdCardSideOut | null; back: IdCardSideOut | null }>
 
-export interface FaceMatchOut {
-  checked: boolean
-  passed: boolean | null
-  message: string | null
-}
+/** The card portrait against the customer's face; a mismatch is for the reviewer, not a refusal. */
+export type FaceMatchOut = Schemas['FaceMatchOut']
 
-/** The identity as read from both sides (step 5). */
-export interface IdentityOut {
-  name: string
-  sex: string
-  ethnicity: string
-  /** YYYY-MM-DD */
-  birth_date: string
-  address: string
-  id_number_masked: string
-  issuer: string
-  /** YYYY-MM-DD */
-  valid_from: string
-  /** YYYY-MM-DD, or null for 长期 */
-  valid_to: string | null
-  long_term: boolean
-  /** The card portrait against the customer's face; a mismatch is for the reviewer, not a refusal. */
-  face_match: FaceMatchOut
-}
+/** The identity as read from both sides (step 5); dates `YYYY-MM-DD`, `valid_to` null for 长期. */
+export type IdentityOut = Schemas['IdentityOut']
 
 /** What was read from the card (step 6 shows the customer's edit beside it). */
-export interface UpdateOcrOut {
-  valid_from: string
-  valid_to: string | null
-  long_term: boolean
-  address: string
-}
+export type UpdateOcrOut = Schemas['OcrValuesOut']
 
-/** Step 6 (证件更新信息确认): the values to show (the last edit, else what was read). */
-export interface UpdateOut {
-  /** 居民身份证 */
-  id_type: string
-  id_number_masked: string
-  old_valid_from: string
-  old_valid_to: string | null
-  old_long_term: boolean
-  valid_from: string
-  valid_to: string | null
-  long_term: boolean
-  address: string
-  ocr: UpdateOcrOut
-}
+/** Step 6 (证件更新信息确认): the values to show (the last edit, else what was read; `id_type` 居民身份证). */
+export type UpdateOut = Schemas['UpdateOut']
 
-export interface UpdateIn {
-  /** YYYY-MM-DD */
-  valid_from: string
-  /** YYYY-MM-DD, or null when `long_term` */
-  valid_to: string | null
-  long_term: boolean
-  address: string
-}
+/** Dates `YYYY-MM-DD`; `valid_to` null when `long_term`. */
+export type UpdateIn = Schemas['UpdateIn']
 
 export interface IdCardImageIn {
   image: Blob
@@ -223,10 +180,7 @@ export async function submitUpdate(input: UpdateIn, idempotencyKey: string, opti
 }
 
 /** The two uploads `POST /demo/idcards` made; each task's `result` is an `IdCardSideOut`. */
-export interface DemoIdCardsOut {
-  front: TaskAccepted
-  back: TaskAccepted
-}
+export type DemoIdCardsOut = Narrow<Schemas['DemoIdCardsOut'], { front: TaskAccepted; back: TaskAccepted }>
 
 /**
  * Demo only (`MetaOut.demo`): prints the face from step 3 on the signed-in demo customer's

@@ -1,26 +1,13 @@
 import { type RequestOptions, request } from '@/utils/request'
+import type { Schemas } from './contract'
 
-export interface BusinessHours {
-  /** `HH:MM`, Asia/Shanghai */
-  open: string
-  close: string
-}
+/** `HH:MM`, Asia/Shanghai */
+export type BusinessHours = Schemas['HoursOut']
 
-export interface StepInfo {
-  number: number
-  key: string
-  title: string
-}
+export type StepInfo = Schemas['StepOut']
 
-export interface MetaOut {
-  service_open: boolean
-  ignore_business_hours: boolean
-  business_hours: BusinessHours
-  /** ISO 8601 with +08:00; null while the service is open */
-  next_open: string | null
-  demo: boolean
-  steps: StepInfo[]
-}
+/** `next_open`: ISO 8601 with +08:00; null while the service is open. */
+export type MetaOut = Schemas['MetaOut']
 
 /** Service information; also sets the `csrftoken` cookie. */
 export async function getMeta(options?: RequestOptions): Promise<MetaOut> {

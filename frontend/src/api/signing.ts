@@ -1,5 +1,6 @@
 import { idempotencyHeaders, type RequestOptions, request } from '@/utils/request'
 import type { CaseOut, CaseState } from './cases'
+import type { Narrow, Schemas } from './contract'
 import type { TaskAccepted } from './tasks'
 
 /**
@@ -14,45 +15,21 @@ const SIGNATURE_UPLOAD_TIMEOUT = 60_000
 export type AgreementKey = 'change_application' | 'digital_certificate' | (string & {})
 
 /** One agreement, as rendered for this case (the ID number masked), in its current version. */
-export interface AgreementOut {
-  key: AgreementKey
-  /** 《客户账户信息变更申请书》 */
-  title: string
-  version: string
-  content_hash: string
-  paragraphs: string[]
-  read: boolean
-}
+export type AgreementOut = Narrow<Schemas['AgreementOut'], { key: AgreementKey }>
 
-export interface AgreementsOut {
-  agreements: AgreementOut[]
-  all_read: boolean
-  /** How long an agreement must stay open before 已阅读 is accepted. */
-  min_read_seconds: number
-}
+/** `min_read_seconds`: how long an agreement must stay open before 已阅读 is accepted. */
+export type AgreementsOut = Narrow<Schemas['AgreementsOut'], { agreements: AgreementOut[] }>
 
 /** Audit events of one reading (per agreement and version). */
 export type AgreementEvent = 'opened' | 'scrolled_to_end' | 'closed'
 
-export interface AgreementEventIn {
-  version: string
-  event: AgreementEvent
-  /** Milliseconds since the agreement was opened (0 for `opened`). */
-  elapsed_ms: number
-}
+/** `elapsed_ms`: milliseconds since the agreement was opened (0 for `opened`). */
+export type AgreementEventIn = Narrow<Schemas['EventIn'], { event: AgreementEvent }>
 
-export interface AgreementReadOut {
-  key: AgreementKey
-  read: true
-  all_read: boolean
-}
+export type AgreementReadOut = Narrow<Schemas['ReadOut'], { key: AgreementKey }>
 
 /** One point of a stroke, in the pad's CSS pixels; `t` in milliseconds (Unix epoch). */
-export interface StrokePoint {
-  x: number
-  y: number
-  t: number
-}
+export type StrokePoint = Schemas['Point']
 
 export type Stroke = StrokePoint[]
 
@@ -61,27 +38,26 @@ export type Stroke = StrokePoint[]
  * (at most 60 strokes, 2,000 points in a stroke and 5,000 in all; more is refused with
  * SIGNATURE_TOO_COMPLEX). `width` × `height` is the pad's size in CSS pixels.
  */
-export interface SignatureIn {
-  strokes: Stroke[]
-  width: number
-  height: number
-}
+export type SignatureIn = Schemas['SignatureIn']
 
+/**
+ * A signed document of the open case; `download_url` is the customer's own signed PDF
+ * (`GET /api/cases/current/documents/{key}.pdf`), `sha256` the PDF's (hex).
+ *
+ * SCHEMA NAME COLLISION: written by hand because the exported schema's `DocumentOut` is the
+ * staff API's class of the same name (review/api_staff.py overwrites signing/api.py's); see
+ * frontend/README.md, "Generated API types".
+ */
 export interface SignedDocumentOut {
   key: AgreementKey
   title: string
-  /** SHA-256 of the signed PDF (hex). */
   sha256: string
   signed_at: string
-  /** The customer's own signed PDF (`GET /api/cases/current/documents/{key}.pdf`). */
   download_url: string
 }
 
 /** The signing task's `result`, and `GET /documents`. */
-export interface SignedOut {
-  documents: SignedDocumentOut[]
-  case_state: CaseState
-}
+export type SignedOut = Narrow<Schemas['SignedOut'], { documents: SignedDocumentOut[]; case_state: CaseState }>
 
 export async function getAgreements(options?: RequestOptions): Promise<AgreementsOut> {
   const { data } = await request.get<AgreementsOut>(`${BASE}/agreements`, options)
@@ -94,8 +70,8 @@ export async function postAgreementEvent(
   input: AgreementEventIn,
   idempotencyKey: string,
   options?: RequestOptions,
-): Promise<{ recorded: true }> {
-  const { data } = await request.post<{ recorded: true }>(
+): Promise<Schemas['RecordedOut']> {
+  const { data } = await request.post<Schemas['RecordedOut']>(
     `${BASE}/agreements/${encodeURIComponent(key)}/events`,
     input,
     { ...options, headers: idempotencyHeaders(idempotencyKey) },
@@ -115,7 +91,7 @@ export async function markAgreementRead(
 ): Promise<AgreementReadOut> {
   const { data } = await request.post<AgreementReadOut>(
     `${BASE}/agreements/${encodeURIComponent(key)}/read`,
-    { version },
+    { version } satisfies Schemas['ReadIn'],
     { ...options, headers: idempotencyHeaders(idempotencyKey) },
   )
   return data

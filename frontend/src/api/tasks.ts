@@ -1,29 +1,20 @@
 import { type RequestOptions, request } from '@/utils/request'
+import type { Narrow, Schemas } from './contract'
 
 /** A slow step's run (OCR, face analysis, PDF signing): `GET /api/tasks/{task_id}`. */
 export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed'
 
 /** A coded failure of the task itself (the same shape as an API error's code and message). */
-export interface TaskErrorOut {
-  code: string
-  message: string
-  retryable?: boolean
-}
+export type TaskErrorOut = Pick<Schemas['ErrorOut'], 'code' | 'message'> & Partial<Pick<Schemas['ErrorOut'], 'retryable'>>
 
-export interface TaskOut<R> {
-  task_id: string
-  status: TaskStatus
-  /** Set once `status` is `succeeded`. */
-  result: R | null
-  /** Set once `status` is `failed`. */
-  error: TaskErrorOut | null
-}
+/**
+ * `GET /api/tasks/{task_id}`: `result` is set once `status` is `succeeded`, `error` once it is
+ * `failed`. The schema types both as any object; `R` is the result the calling step expects.
+ */
+export type TaskOut<R> = Narrow<Schemas['TaskOut'], { status: TaskStatus; result: R | null; error: TaskErrorOut | null }>
 
 /** The 202 answer of an endpoint that hands its work to a task. */
-export interface TaskAccepted {
-  task_id: string
-  status: TaskStatus
-}
+export type TaskAccepted = Narrow<Schemas['TaskAccepted'], { status: TaskStatus }>
 
 export function isTaskDone(status: TaskStatus): boolean {
   return status === 'succeeded' || status === 'failed'

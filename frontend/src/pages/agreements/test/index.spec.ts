@@ -44,7 +44,7 @@ function confirmButton(): HTMLButtonElement {
   return q('agreement-viewer-confirm') as HTMLButtonElement
 }
 
-function eventsSent(): Array<[string, string, number]> {
+function eventsSent(): Array<[string, string, number | undefined]> {
   return vi.mocked(signingApi.postAgreementEvent).mock.calls.map(([key, body]) => [key, body.event, body.elapsed_ms])
 }
 

@@ -40,7 +40,7 @@ function sideOut(side: Side, overrides: Partial<idcardApi.IdCardSideOut> = {}): 
     side === 'front'
       ? { name: '张三', sex: '男', ethnicity: '汉', birth_date: '1990-01-05', address: '北京市东城区东华门街道1号', id_number_masked: '110101********1234' }
       : { issuer: '北京市公安局东城分局', valid_from: '2026-05-01', valid_to: '2046-05-01', long_term: false }
-  return { side, accepted: true, fields, warnings: [], uploaded_at: '2026-11-25T09:05:00+08:00', ...overrides }
+  return { side, status: 'accepted', accepted: true, fields, warnings: [], uploaded_at: '2026-11-25T09:05:00+08:00', ...overrides }
 }
 
 const GLARE = {
