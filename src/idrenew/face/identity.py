@@ -123,7 +123,8 @@ def verifier_configured() -> bool:
 @lru_cache(maxsize=4)
 def _load(path: str) -> IdentityVerifier:
     cls = import_string(ALIASES.get(path.lower(), path))
-    return cls()  # type: ignore[no-any-return]
+    instance: IdentityVerifier = cls()
+    return instance
 
 
 def identity_verifier() -> IdentityVerifier | None:

@@ -78,8 +78,8 @@ class AliyunCloudAuthVerifier:
     vendor = "aliyun-cloudauth"
 
     def _client(self) -> Any:
-        from alibabacloud_cloudauth20190307.client import Client
-        from alibabacloud_tea_openapi import models as open_api_models
+        from alibabacloud_cloudauth20190307.client import Client  # type: ignore[import-untyped]
+        from alibabacloud_tea_openapi import models as open_api_models  # type: ignore[import-untyped]
 
         url = urlsplit(settings.IDRENEW_ALIYUN_CLOUDAUTH_ENDPOINT)
         timeout_ms = settings.IDRENEW_IDENTITY_TIMEOUT_SECONDS * 1000
@@ -97,7 +97,7 @@ class AliyunCloudAuthVerifier:
         self, action: str, call: Callable[[Any], Any]
     ) -> tuple[dict[str, Any] | None, IdentityCheck | None]:
         """(response body, None) or (None, IdentityCheck for the failure)."""
-        from alibabacloud_tea_openapi.exceptions import (
+        from alibabacloud_tea_openapi.exceptions import (  # type: ignore[import-untyped]
             AlibabaCloudException,
             ClientException,
             ThrottlingException,
@@ -129,7 +129,7 @@ class AliyunCloudAuthVerifier:
         return IdentityCheck(outcome, str(code or ""), str(request_id or ""), note=_NOTES[outcome])
 
     def verify(self, *, name: str, id_number: str, face_jpeg: bytes) -> IdentityCheck:
-        from alibabacloud_cloudauth20190307 import models
+        from alibabacloud_cloudauth20190307 import models  # type: ignore[import-untyped]
 
         request = models.ContrastFaceVerifyRequest(
             cert_name=name,

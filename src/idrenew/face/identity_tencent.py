@@ -113,10 +113,10 @@ class TencentFaceIdVerifier:
     vendor = "tencent-faceid"
 
     def _client(self) -> Any:
-        from tencentcloud.common import credential
-        from tencentcloud.common.profile.client_profile import ClientProfile
-        from tencentcloud.common.profile.http_profile import HttpProfile
-        from tencentcloud.faceid.v20180301 import faceid_client
+        from tencentcloud.common import credential  # type: ignore[import-untyped]
+        from tencentcloud.common.profile.client_profile import ClientProfile  # type: ignore[import-untyped]
+        from tencentcloud.common.profile.http_profile import HttpProfile  # type: ignore[import-untyped]
+        from tencentcloud.faceid.v20180301 import faceid_client  # type: ignore[import-untyped]
 
         url = urlsplit(settings.IDRENEW_TENCENT_FACEID_ENDPOINT)
         http = HttpProfile(
@@ -133,7 +133,7 @@ class TencentFaceIdVerifier:
 
     def _call(self, action: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, Any]:
         """(response fields, None) or (None, IdentityCheck for the API error)."""
-        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (  # type: ignore[import-untyped]
             TencentCloudSDKException,
         )
         from tencentcloud.faceid.v20180301 import models
