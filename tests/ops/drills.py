@@ -1,0 +1,136 @@
+"""Helpers for the operations tests (backup/restore, failure drills): environments for
+``idrenew`` subprocesses, private databases and servers on free loopback ports."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import connection
+
+REPO = Path(__file__).resolve().parents[2]
+_SECRET_VARS = ("IDRENEW_SECRET_KEY", "IDRENEW_ENCRYPTION_KEYS", "IDRENEW_LOOKUP_HASH_KEY")
+
+
+def database_url() -> str:
+    """The URL of the database this test process uses (pytest-django's test database)."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db["USER"] or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{user}{password}@{host}/{db['NAME']}"
+
+
+def uses_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def same_secrets_env(data_dir: Path, database: str, **extra: str) -> dict[str, str]:
+    """The environment of an ``idrenew`` process in another place (data dir, database) with
+    this process's secrets: what a restore on a new machine has."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("IDRENEW_") or k in {"IDRENEW_REDIS_URL", "IDRENEW_LOG_LEVEL"}
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "idrenew.settings",
+            "IDRENEW_DATA_DIR": str(data_dir),
+            "IDRENEW_DATABASE_URL": database,
+            "IDRENEW_SECRET_KEY": settings.SECRET_KEY,
+            "IDRENEW_ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
+            "IDRENEW_LOOKUP_HASH_KEY": settings.LOOKUP_HASH_KEY,
+            "IDRENEW_IGNORE_BUSINESS_HOURS": "1",
+            "IDRENEW_CHECK_NETWORK": "0",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def run_idrenew(
+    args: list[str], env: dict[str, str], *, timeout: float = 120, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """``idrenew ARGS`` as an operator runs it (a new process)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "idrenew.cli", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"idrenew {' '.join(args)} exited {proc.returncode}\n"
+            f"stdout: {proc.stdout[-3000:]}\nstderr: {proc.stderr[-3000:]}"
+        )
+    return proc
+
+
+@contextlib.contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """A new, empty database on the same PostgreSQL server; dropped afterwards."""
+    import psycopg
+
+    db = connection.settings_dict
+    name = f"drill_{uuid.uuid4().hex[:10]}"
+    params: dict[str, Any] = {
+        "host": db["HOST"] or "127.0.0.1",
+        "port": int(db["PORT"] or 5432),
+        "user": db["USER"] or None,
+        "password": db.get("PASSWORD") or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**params) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = urlsplit(database_url())
+    try:
+        yield urlunsplit(url._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(**params) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, *, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def require_program(name: str) -> str:
+    """The program's path; on a machine without it the test skips (Debian: see
+    tools/install-debian-packages.sh, which CI runs)."""
+    import pytest
+
+    found = shutil.which(name)
+    if not found:
+        pytest.skip(f"{name} is not installed (tools/install-debian-packages.sh installs it)")
+    return found
