@@ -42,6 +42,10 @@ USAGE = """usage: idrenew COMMAND [options]
                        delete face frames, embeddings and card portraits N days after decision
   evidence-export REFERENCE --out FILE
                        a case's evidence bundle (JSON, images, PDFs, audit trail, hashes)
+  backup --out DIR     database, stored files, signing CA (encrypted), CFMMC batches, with a
+                       SHA-256 manifest (encrypted with IDRENEW_BACKUP_KEY; production needs it)
+  restore DIR [--verify-only]
+                       check a backup, then restore it into an empty environment (same keys)
 
 Any other Django management command works too (e.g. idrenew check --deploy).
 """
