@@ -38,6 +38,7 @@ USAGE = """usage: idrenew COMMAND [options]
   stp-report           share of submitted cases the straight-through rule would approve
   remind-expiring --days 30 [--dry-run]
                        SMS each customer whose ID expires within the window (once per period)
+  sms-receipts         record the SMS vendor's delivery receipts on the SMS log (cron)
   purge-biometrics [--dry-run]
                        delete face frames, embeddings and card portraits N days after decision
   evidence-export REFERENCE --out FILE

@@ -371,6 +371,25 @@ IDRENEW_SMS_DAILY_PER_IP = envint("IDRENEW_SMS_DAILY_PER_IP", 50)
 # Every answer to "send a code" takes at least this long, so timing does not reveal accounts.
 IDRENEW_SMS_RESPONSE_FLOOR_MS = envint("IDRENEW_SMS_RESPONSE_FLOOR_MS", 250)
 IDRENEW_SMS_BACKEND = envstr("IDRENEW_SMS_BACKEND", "idrenew.verification.sms.ConsoleSmsBackend")
+# Vendor SMS (verification/sms_tencent.py, sms_aliyun.py, sms_http.py; README "SMS adapters").
+# Templates per purpose ("signin_code=…,case_accepted=…", see sms_templates.py) and the
+# approved signature; keys only from the environment or *_FILE, never logged.
+IDRENEW_SMS_TEMPLATES = envstr("IDRENEW_SMS_TEMPLATES", "")
+IDRENEW_SMS_SIGN_NAME = envstr("IDRENEW_SMS_SIGN_NAME", "")
+IDRENEW_SMS_TIMEOUT_SECONDS = envint("IDRENEW_SMS_TIMEOUT_SECONDS", 5)
+IDRENEW_SMS_TENCENT_SECRET_ID = envsecret("IDRENEW_SMS_TENCENT_SECRET_ID") or ""
+IDRENEW_SMS_TENCENT_SECRET_KEY = envsecret("IDRENEW_SMS_TENCENT_SECRET_KEY") or ""
+IDRENEW_SMS_TENCENT_APP_ID = envstr("IDRENEW_SMS_TENCENT_APP_ID", "")
+IDRENEW_SMS_TENCENT_REGION = envstr("IDRENEW_SMS_TENCENT_REGION", "ap-guangzhou")
+IDRENEW_SMS_TENCENT_ENDPOINT = envstr(
+    "IDRENEW_SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com"
+)
+IDRENEW_SMS_ALIYUN_ACCESS_KEY_ID = envsecret("IDRENEW_SMS_ALIYUN_ACCESS_KEY_ID") or ""
+IDRENEW_SMS_ALIYUN_ACCESS_KEY_SECRET = envsecret("IDRENEW_SMS_ALIYUN_ACCESS_KEY_SECRET") or ""
+IDRENEW_SMS_ALIYUN_ENDPOINT = envstr("IDRENEW_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com")
+IDRENEW_SMS_HTTP_URL = envstr("IDRENEW_SMS_HTTP_URL", "")
+IDRENEW_SMS_HTTP_KEY_ID = envstr("IDRENEW_SMS_HTTP_KEY_ID", "")
+IDRENEW_SMS_HTTP_SECRET = envsecret("IDRENEW_SMS_HTTP_SECRET") or ""
 
 IDRENEW_CAPTCHA_TTL = envint("IDRENEW_CAPTCHA_TTL", 120)
 IDRENEW_PASSWORD_MAX_FAILURES = envint("IDRENEW_PASSWORD_MAX_FAILURES", 5)

@@ -72,6 +72,8 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
         *_SIGN_IN,
         signin.SmsCooldown,
         signin.SmsDailyLimit,
+        signin.SmsSendFailed,
+        signin.SmsUndeliverable,
     ),
     "idrenew_verification_api_sms_verify": (
         *_SIGN_IN,

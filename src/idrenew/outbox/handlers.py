@@ -7,15 +7,18 @@ from typing import Any
 
 from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_record
+from idrenew.cases.domain.states import STEPS
 from idrenew.customers.constants import AccountStatus
 from idrenew.customers.gateway import IdUpdate, IdUpdateResult, counter_gateway
 from idrenew.customers.models import Customer
 from idrenew.outbox.cfmmc import CustomerChange, cfmmc_adapter
 from idrenew.outbox.models import OutboxEvent
-from idrenew.outbox.services import handles, outbox_add
+from idrenew.outbox.services import Refusal, handles, outbox_add
 from idrenew.review import notices
+from idrenew.review.models import Decision, DecisionKind
 from idrenew.verification.models import OutboundSms
 from idrenew.verification.services import sms_deliver
+from idrenew.verification.sms import CASE_REJECTED, CASE_RETURNED
 
 COUNTER_UPDATE = "counter.id_update"
 CFMMC_CHANGE = "cfmmc.customer_change"
@@ -59,6 +62,7 @@ def deliver_counter_update(event: OutboxEvent, payload: dict[str, Any]) -> str |
             },
         )
     notify = payload.get("notify")
+    trading = _trading(requested, result)
     if notify:
         outbox_add(
             topic=SMS_NOTIFY,
@@ -66,7 +70,11 @@ def deliver_counter_update(event: OutboxEvent, payload: dict[str, Any]) -> str |
             payload={
                 "customer_id": customer.pk,
                 "purpose": notify["purpose"],
-                "text": notices.approved(notify["reference"], trading=_trading(requested, result)),
+                "text": notices.approved(notify["reference"], trading=trading),
+                "params": {
+                    "reference": notify["reference"],
+                    "trading": TRADING_PARAMS[trading or ""],
+                },
             },
             case_id=event.case_id,
             case_reference=event.case_reference,
@@ -89,6 +97,40 @@ def deliver_cfmmc_change(event: OutboxEvent, payload: dict[str, Any]) -> str | N
     return None
 
 
+# The 已通过 template's short ``trading`` variable (sms_templates), by ``_trading``'s answer.
+TRADING_PARAMS = {
+    "restored": "交易权限已恢复",
+    "partly": "账户另有交易限制，详询客服",
+    "restricted": "账户另有交易限制，详询客服",
+    "": "无需其他操作",
+}
+
+
+def sms_params(event: OutboxEvent, payload: dict[str, Any]) -> dict[str, str]:
+    """The template parameters of a case SMS (``sms_templates.PURPOSE_PARAMS``): from the
+    payload when its writer put them there, else from the case's record."""
+    if payload.get("params"):
+        return {str(k): str(v) for k, v in payload["params"].items()}
+    purpose = payload["purpose"]
+    params = {"reference": event.case_reference}
+    if purpose in (CASE_REJECTED, CASE_RETURNED):
+        kind = DecisionKind.REJECT if purpose == CASE_REJECTED else DecisionKind.RETURN
+        decision = (
+            Decision.objects.filter(
+                case_id=event.case_id, kind=kind, decided_at__lte=event.created_at
+            )
+            .order_by("-decided_at")
+            .first()
+        )
+        if purpose == CASE_REJECTED:
+            labels = decision.reason_labels if decision is not None else []
+            params["reason"] = "；".join(labels) or "详见办理进度"
+        else:
+            steps = sorted(int(n) for n in (decision.steps if decision is not None else []))
+            params["steps"] = "、".join(STEPS[n - 1].title for n in steps) or "相关步骤"
+    return params
+
+
 @handles(SMS_NOTIFY)
 def deliver_sms(event: OutboxEvent, payload: dict[str, Any]) -> str | None:
     customer = Customer.objects.get(pk=payload["customer_id"])
@@ -99,7 +141,10 @@ def deliver_sms(event: OutboxEvent, payload: dict[str, Any]) -> str | None:
         text=payload["text"],
         redacted=payload.get("redacted", payload["text"]),
         idempotency_key=f"outbox:{event.pk}:{event.attempts}",
+        params=sms_params(event, payload),
     )
     if record.status != OutboundSms.Status.SENT:  # the failed attempt stays in the SMS log
-        return f"SMS gateway: {record.error or 'not sent'}"
+        message = f"SMS gateway: {record.vendor_code or ''} {record.error or 'not sent'}".strip()
+        # A refusal a retry cannot cure (template, key, the number) is a dead letter at once.
+        return message if record.retryable is not False else Refusal(message)
     return None

@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 # A handler returns None when delivered, or a message for a clean failure whose records
 # (e.g. the failed SMS attempt) are kept; an exception undoes the handler's writes. Either
-# failure is retried.
+# failure is retried, unless the message is a ``Refusal`` (a dead letter at once).
 Handler = Callable[[OutboxEvent, dict[str, Any]], str | None]
 _HANDLERS: dict[str, Handler] = {}
 MAX_BACKOFF = timedelta(hours=1)
@@ -37,6 +37,16 @@ MAX_BACKOFF = timedelta(hours=1)
 
 class DeliveryFailed(Exception):
     """A handler's transient failure: the event is retried later."""
+
+
+class DeliveryRefused(DeliveryFailed):
+    """A failure retrying cannot cure: the event is a dead letter at once."""
+
+
+class Refusal(str):
+    """What a handler returns for a clean failure that retrying cannot cure (e.g. the SMS
+    vendor refuses the template or the number): its records are kept, and the event becomes
+    a dead letter at once, for an administrator to fix and send again."""
 
 
 def handles(topic: str) -> Callable[[Handler], Handler]:
@@ -121,10 +131,11 @@ def outbox_deliver_one(pk: uuid.UUID, *, now: datetime | None = None) -> str | N
             with transaction.atomic():  # a failing handler's writes are undone, not the record
                 refused = handler(event, json.loads(event.payload))
             if refused:
-                raise DeliveryFailed(refused)
+                raise (DeliveryRefused if isinstance(refused, Refusal) else DeliveryFailed)(refused)
         except Exception as exc:
             event.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if event.attempts >= settings.IDRENEW_OUTBOX_MAX_ATTEMPTS:
+            final = isinstance(exc, DeliveryRefused)
+            if final or event.attempts >= settings.IDRENEW_OUTBOX_MAX_ATTEMPTS:
                 event.status = OutboxStatus.DEAD
                 logger.error("outbox event %s (%s) is a dead letter", event.pk, event.topic)
             else:

@@ -74,6 +74,14 @@ def reminder_text(valid_to: date, today: date) -> str:
     )
 
 
+def reminder_params(valid_to: date, today: date) -> dict[str, str]:
+    """The reminder template's variables (verification/sms_templates.py)."""
+    return {
+        "state": "已到期" if valid_to < today else "即将到期",
+        "date": f"{valid_to.year}年{valid_to.month}月{valid_to.day}日",
+    }
+
+
 def period_key(customer_id: int, today: date) -> str:
     """The idempotency key of a customer's reminder in the current period."""
     period = max(int(settings.IDRENEW_REMINDER_PERIOD_DAYS), 1)
@@ -172,7 +180,12 @@ def _send_batch(
                 key = f"{key}:{failures[customer.pk]}"
             text = reminder_text(customer.id_valid_to, today)
             record = sms_deliver(
-                customer=customer, purpose=PURPOSE, text=text, redacted=text, idempotency_key=key
+                customer=customer,
+                purpose=PURPOSE,
+                text=text,
+                redacted=text,
+                idempotency_key=key,
+                params=reminder_params(customer.id_valid_to, today),
             )
             if record.status != OutboundSms.Status.SENT:
                 # No reminder row: the next run tries again (under a new key).

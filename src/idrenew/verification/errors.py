@@ -14,6 +14,19 @@ class SmsDailyLimit(AppError):
     retryable = False
 
 
+class SmsSendFailed(AppError):
+    code = "SMS_SEND_FAILED"
+    status = 503
+    default_message = "短信验证码发送失败，请稍后重新获取，或改用交易密码登录"
+
+
+class SmsUndeliverable(AppError):
+    code = "SMS_UNDELIVERABLE"
+    status = 409
+    default_message = "短信无法发送到您预留的手机号，请改用交易密码登录，或联系客服核实预留手机号"
+    retryable = False
+
+
 class SmsCodeInvalid(AppError):
     code = "SMS_CODE_INVALID"
     status = 400

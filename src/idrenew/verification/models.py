@@ -130,6 +130,10 @@ class OutboundSms(models.Model):
         SENT = "sent", "已发送"
         FAILED = "failed", "发送失败"
 
+    class ReceiptStatus(models.TextChoices):
+        DELIVERED = "delivered", "已送达"
+        UNDELIVERED = "undelivered", "未送达"
+
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="客户"
     )
@@ -139,6 +143,16 @@ class OutboundSms(models.Model):
     backend = models.CharField("通道", max_length=100)
     status = models.CharField("状态", max_length=20, choices=Status.choices)
     error = models.CharField("错误", max_length=300, blank=True)
+    # The vendor's error code of a failed attempt, and whether a retry could help.
+    vendor_code = models.CharField("通道错误码", max_length=80, blank=True)
+    retryable = models.BooleanField("可重试", null=True, blank=True)
+    # The vendor's id of the message (Tencent SerialNo, Alibaba BizId) and its receipt.
+    vendor_message_id = models.CharField("通道消息编号", max_length=100, blank=True, db_index=True)
+    receipt_status = models.CharField(
+        "回执", max_length=20, choices=ReceiptStatus.choices, blank=True
+    )
+    receipt_code = models.CharField("回执状态码", max_length=80, blank=True)
+    receipt_at = models.DateTimeField("回执时间", null=True, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True)
 

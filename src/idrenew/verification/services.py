@@ -74,6 +74,8 @@ from idrenew.verification.errors import (
     SmsCodeInvalid,
     SmsCooldown,
     SmsDailyLimit,
+    SmsSendFailed,
+    SmsUndeliverable,
 )
 from idrenew.verification.models import (
     Captcha,
@@ -83,7 +85,7 @@ from idrenew.verification.models import (
     SignInSource,
     SmsChallenge,
 )
-from idrenew.verification.sms import SmsMessage, SmsSendError, sms_backend
+from idrenew.verification.sms import SIGNIN_CODE, SmsMessage, SmsSendError, sms_backend
 
 DAY = 86400
 SHANGHAI_OFFSET = 8 * 3600
@@ -207,13 +209,26 @@ def sms_send(*, fund_account: str, mobile_last4: str, request: HttpRequest) -> S
     if matches and customer is not None:
         minutes = settings.IDRENEW_SMS_CODE_TTL // 60
         text = f"【期货证件更新】您的验证码为{code}，{minutes}分钟内有效。请勿将验证码告知他人。"
-        sms_deliver(
+        record, error = _sms_deliver(
             customer=customer,
-            purpose="signin_code",
+            purpose=SIGNIN_CODE,
             text=text,
             redacted=text.replace(code, "******"),
             idempotency_key=f"signin:{challenge.id}",
+            params={"code": code, "minutes": str(minutes)},
         )
+        if error is not None:
+            # The code never left: it cannot be used, and the customer may ask again at once.
+            SmsChallenge.objects.filter(pk=challenge.pk).update(consumed_at=_now())
+            cache.delete(cooldown_key)
+            audit_record(
+                action="signin.sms.failed",
+                actor_type=ActorType.ANONYMOUS,
+                customer_id=customer.pk,
+                request=request,
+                data={"account": _mask_account(fund_account), "vendor_code": record.vendor_code},
+            )
+            raise SmsUndeliverable() if error.recipient else SmsSendFailed()
     audit_record(
         action="signin.sms.requested",
         actor_type=ActorType.ANONYMOUS,
@@ -225,12 +240,42 @@ def sms_send(*, fund_account: str, mobile_last4: str, request: HttpRequest) -> S
 
 
 def sms_deliver(
-    *, customer: Customer, purpose: str, text: str, redacted: str, idempotency_key: str
+    *,
+    customer: Customer,
+    purpose: str,
+    text: str,
+    redacted: str,
+    idempotency_key: str,
+    params: dict[str, str] | None = None,
 ) -> OutboundSms:
-    """Send one SMS through the configured gateway, at most once per idempotency key."""
+    """Send one SMS through the configured gateway, at most once per idempotency key.
+
+    ``text`` is what the console shows; a vendor sends the purpose's template with
+    ``params`` (``sms_templates``). A failure is recorded with the vendor's code and whether
+    a retry can help (``retryable``)."""
+    record, _error = _sms_deliver(
+        customer=customer,
+        purpose=purpose,
+        text=text,
+        redacted=redacted,
+        idempotency_key=idempotency_key,
+        params=params or {},
+    )
+    return record
+
+
+def _sms_deliver(
+    *,
+    customer: Customer,
+    purpose: str,
+    text: str,
+    redacted: str,
+    idempotency_key: str,
+    params: dict[str, str],
+) -> tuple[OutboundSms, SmsSendError | None]:
     existing = OutboundSms.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
-        return existing
+        return existing, None
     backend = sms_backend()
     record = OutboundSms(
         customer=customer,
@@ -240,15 +285,21 @@ def sms_deliver(
         backend=backend.name,
         idempotency_key=idempotency_key,
     )
+    message = SmsMessage(mobile=customer.mobile, text=text, purpose=purpose, params=params)
+    error: SmsSendError | None = None
     try:
-        backend.send(SmsMessage(mobile=customer.mobile, text=text))
+        vendor_id = backend.send(message)
     except SmsSendError as exc:
+        error = exc
         record.status = OutboundSms.Status.FAILED
         record.error = str(exc)[:300]
+        record.vendor_code = exc.code[:80]
+        record.retryable = exc.retryable
     else:
         record.status = OutboundSms.Status.SENT
+        record.vendor_message_id = (vendor_id or "")[:100]
     record.save()
-    return record
+    return record, error
 
 
 def _live_challenge_exists(account_hash: str, now: datetime) -> bool:
