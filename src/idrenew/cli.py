@@ -43,6 +43,9 @@ USAGE = """usage: idrenew COMMAND [options]
                        delete face frames, embeddings and card portraits N days after decision
   evidence-export REFERENCE --out FILE
                        a case's evidence bundle (JSON, images, PDFs, audit trail, hashes)
+  vendors check [--json]
+                       call each configured vendor's cheapest read-only API (SMS, identity
+                       check) and report what works; exit status 1 when one fails
   backup --out DIR     database, stored files, signing CA (encrypted), CFMMC batches, with a
                        SHA-256 manifest (encrypted with IDRENEW_BACKUP_KEY; production needs it)
   restore DIR [--verify-only]

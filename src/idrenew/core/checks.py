@@ -14,6 +14,7 @@ part: each adapter loads and, in production, is one meant for production.
 | idrenew.E005 | CFMMC adapter | IDRENEW_CFMMC_ADAPTER |
 | idrenew.E006 | file storage | IDRENEW_S3_* / IDRENEW_DATA_DIR |
 | idrenew.E007 | signing CA | IDRENEW_SIGNING_DIR |
+| idrenew.E008 | identity check (公安身份核验) | IDRENEW_FACE_IDENTITY_VERIFIER |
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ def _signing() -> Any:
     return _Function(store.check_config)
 
 
+def _identity() -> Any:
+    from idrenew.face.identity import identity_verifier
+
+    return identity_verifier() or _Function(lambda: [])  # none: production needs a waiver
+
+
 ADAPTERS = [
     Adapter("idrenew.E001", "短信通道 / SMS backend", "IDRENEW_SMS_BACKEND", _sms),
     Adapter("idrenew.E002", "柜台接口 / counter gateway", "IDRENEW_COUNTER_GATEWAY", _counter),
@@ -93,6 +100,12 @@ ADAPTERS = [
     Adapter("idrenew.E005", "监控中心报送 / CFMMC adapter", "IDRENEW_CFMMC_ADAPTER", _cfmmc),
     Adapter("idrenew.E006", "文件存储 / file storage", "IDRENEW_S3_BUCKET", _storage),
     Adapter("idrenew.E007", "电子签名 CA / signing CA", "IDRENEW_SIGNING_DIR", _signing),
+    Adapter(
+        "idrenew.E008",
+        "公安身份核验 / identity check",
+        "IDRENEW_FACE_IDENTITY_VERIFIER",
+        _identity,
+    ),
 ]
 
 

@@ -73,6 +73,24 @@ class Dashboard:
     expiry_days: int
     outbox_pending: int
     outbox_dead: int
+    # Set when no public-security identity check is configured (waived in production).
+    identity_warning: str = ""
+
+
+def identity_warning() -> str:
+    from django.conf import settings
+
+    from idrenew.face.identity import verifier_configured
+
+    if verifier_configured():
+        return ""
+    reason = settings.IDRENEW_IDENTITY_CHECK_WAIVER_REASON
+    if settings.IDRENEW_IDENTITY_CHECK_WAIVED and reason:
+        return (
+            f"未接入公安身份核验（人像比对、公民身份信息核验）：已豁免，理由：{reason}。"
+            "自动审核不含该项，请审核员人工核实身份。"
+        )
+    return "未配置公安身份核验服务（IDRENEW_FACE_IDENTITY_VERIFIER），生产环境须接入或书面豁免。"
 
 
 def cases_per_state() -> list[StateCount]:
@@ -176,6 +194,7 @@ def dashboard_data(*, now: datetime | None = None) -> Dashboard:
         expiry_days=EXPIRY_DAYS,
         outbox_pending=int(outbox["pending"]),
         outbox_dead=int(outbox["dead"]),
+        identity_warning=identity_warning(),
     )
 
 
