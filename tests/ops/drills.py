@@ -134,3 +134,49 @@ def require_program(name: str) -> str:
     if not found:
         pytest.skip(f"{name} is not installed (tools/install-debian-packages.sh installs it)")
     return found
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free loopback port (no persistence), to be
+    stopped and started again; never the machine's Redis."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.binary = require_program("redis-server")
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> PrivateRedis:
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+        return self
+
+    def kill(self) -> None:
+        """Gone at once (SIGKILL), as a crashed or unplugged Redis."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def __enter__(self) -> PrivateRedis:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()

@@ -1,8 +1,14 @@
-"""Fixed-window rate limits: atomic in Redis when configured, else in the database."""
+"""Fixed-window rate limits: atomic in Redis when configured, else in the database.
+
+They fail closed: when Redis cannot be reached (down, refusing, slower than 2 s) nothing is
+counted, so nothing is allowed: :class:`RateLimitUnavailable` answers a coded 503 that asks
+the customer to try again later (tests/ops/test_drill_redis.py).
+"""
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +17,20 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+
+from idrenew.core.errors import AppError
+
+logger = logging.getLogger(__name__)
+# Seconds to connect to Redis and for each command: a dead or black-holed Redis refuses the
+# sign-in quickly instead of holding the web worker.
+REDIS_TIMEOUT = 2.0
+
+
+class RateLimitUnavailable(AppError):
+    code = "RATE_LIMIT_UNAVAILABLE"
+    status = 503
+    default_message = "系统繁忙，暂时无法验证身份，请稍后再试"
+    retryable = True
 
 
 @dataclass(frozen=True)
@@ -25,7 +45,14 @@ class Hit:
 def _redis_client(url: str):  # type: ignore[no-untyped-def]
     import redis
 
-    return redis.Redis.from_url(url)
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+    )
+
+
+def _redis_unavailable(exc: Exception) -> RateLimitUnavailable:
+    logger.error("rate limits unavailable, refusing (fail closed): %s", exc.__class__.__name__)
+    return RateLimitUnavailable()
 
 
 def _window(window_seconds: int, now: float) -> tuple[int, int]:
@@ -38,7 +65,12 @@ def hit(key: str, *, limit: int, window_seconds: int, now: float | None = None) 
     now = time.time() if now is None else now
     start, retry_after = _window(window_seconds, now)
     if settings.REDIS_URL:
-        count = _redis_hit(key, start, window_seconds)
+        import redis
+
+        try:
+            count = _redis_hit(key, start, window_seconds)
+        except redis.RedisError as exc:
+            raise _redis_unavailable(exc) from exc
     else:
         count = _db_hit(key, start, window_seconds)
     return Hit(allowed=count <= limit, count=count, limit=limit, retry_after=max(1, retry_after))
@@ -48,7 +80,12 @@ def peek(key: str, *, window_seconds: int, now: float | None = None) -> int:
     now = time.time() if now is None else now
     start, _ = _window(window_seconds, now)
     if settings.REDIS_URL:
-        raw = _redis_client(settings.REDIS_URL).get(_redis_key(key, start))
+        import redis
+
+        try:
+            raw = _redis_client(settings.REDIS_URL).get(_redis_key(key, start))
+        except redis.RedisError as exc:
+            raise _redis_unavailable(exc) from exc
         return int(raw or 0)
     from idrenew.core.models import RateCounter
 
