@@ -84,6 +84,8 @@ def outbox_add(
         },
     )
     if created:
+        # The request's id is on this line: the dispatcher's lines name the same event id.
+        logger.info("outbox event %s (%s) recorded", event.pk, topic, extra={"topic": topic})
         transaction.on_commit(lambda: outbox_dispatch_safely(ids=[event.id]))
     return event
 
@@ -140,17 +142,27 @@ def outbox_deliver_one(pk: uuid.UUID, *, now: datetime | None = None) -> str | N
                 logger.error("outbox event %s (%s) is a dead letter", event.pk, event.topic)
             else:
                 event.next_attempt_at = now + backoff(event.attempts)
+                # The error's type only: its text may repeat what the handler sent (a
+                # vendor echoing a name or number); it stays in last_error (对外投递).
                 logger.warning(
                     "outbox event %s (%s) failed, attempt %s: %s",
                     event.pk,
                     event.topic,
                     event.attempts,
-                    event.last_error,
+                    type(exc).__name__,
+                    extra={"topic": event.topic},
                 )
         else:
             event.status = OutboxStatus.DELIVERED
             event.delivered_at = now
             event.last_error = ""
+            logger.info(
+                "outbox event %s (%s) delivered, attempt %s",
+                event.pk,
+                event.topic,
+                event.attempts,
+                extra={"topic": event.topic},
+            )
         event.save()
         metrics.count_outbox_delivery(topic=event.topic, status=str(event.status))
         return str(event.status)
