@@ -184,7 +184,9 @@ class FakeVendorServer:
                 return  # a client that timed out and closed its socket is expected
 
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -225,7 +225,7 @@ class TencentSmsBackend(TemplateSmsBackend):
                 "DescribeSmsTemplateList", {"TemplateIdSet": ids, "International": 0}
             )
         except SmsSendError as exc:
-            return [f"DescribeSmsTemplateList: {exc.code} ({exc})"]
+            return [f"DescribeSmsTemplateList: {exc.code}"]
         found = {int(t.get("TemplateId")): t for t in answer.get("DescribeTemplateStatusSet") or []}
         for purpose, template in configured_templates().items():
             row = found.get(int(template))
