@@ -20,7 +20,7 @@ from tests.vendors import FakeTencentCloud, Reply, install_tencent_sms, tencent_
 from tests.vendors.sms import FakeSmsState
 
 SECRET_ID = "AKIDsmsTest000000000000000000000"
-SECRET_KEY = "sms-test-secret-key-0000000000000"  # noqa: S105
+SECRET_KEY = "sms-test-secret-key-0000000000000"
 APP_ID = "1400123456"
 SIGN = "示例期货"
 TEMPLATES = {
@@ -195,7 +195,7 @@ def test_an_unreachable_endpoint_is_retryable(settings: Any, tencent: TencentSms
 def test_a_wrong_secret_is_refused_by_the_signature_check(
     settings: Any, tencent: TencentSmsBackend, fake: FakeTencentCloud, vendor: FakeSmsState
 ) -> None:
-    settings.IDRENEW_SMS_TENCENT_SECRET_KEY = "not-the-secret"  # noqa: S105
+    settings.IDRENEW_SMS_TENCENT_SECRET_KEY = "not-the-secret"
     with pytest.raises(SmsSendError) as raised:
         tencent.send(message())
     assert raised.value.code == "AuthFailure.SignatureFailure" and not raised.value.retryable
@@ -264,7 +264,7 @@ def test_probe_reports_a_template_the_vendor_lacks_and_wrong_keys(
 ) -> None:
     del vendor.templates["1006"]
     assert tencent.probe() == ["DescribeSmsTemplateList: FailedOperation.TemplateIdNotExist"]
-    settings.IDRENEW_SMS_TENCENT_SECRET_KEY = "wrong"  # noqa: S105
+    settings.IDRENEW_SMS_TENCENT_SECRET_KEY = "wrong"
     assert tencent.probe() == ["DescribeSmsTemplateList: AuthFailure.SignatureFailure"]
 
 
