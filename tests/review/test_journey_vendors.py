@@ -82,6 +82,7 @@ def test_journey_with_fake_sms_and_faceid_vendors(
         assert api.post_json("/api/auth/sms/send", account).status_code == 200
         (code_sms,) = sms.sent
         assert code_sms.template == "2001" and code_sms.mobile == alice.mobile
+        assert isinstance(code_sms.params, list)  # Tencent: numbered parameters
         code = code_sms.params[0]
         assert api.post_json("/api/auth/sms/verify", {**account, "code": code}).status_code == 200
 
@@ -123,7 +124,7 @@ def test_journey_with_fake_sms_and_faceid_vendors(
         services.review_approve(case_id=case.id, user=approver, note="资料齐全")
         deliver_all()
         assert RenewalCase.objects.get(pk=case.pk).state == "approved"
-        sent = [(s.template, s.params[0]) for s in sms.sent]
+        sent = [(s.template, next(iter(s.params))) for s in sms.sent]
         assert ("2002", case.reference) in sent and ("2003", case.reference) in sent
         # every request the adapters made was signed correctly (nothing refused)
         assert all(r.refused is None for r in fake.requests)
