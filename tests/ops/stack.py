@@ -861,11 +861,8 @@ class Stack:
         conf_dir = self.root / "nginx"
         conf_dir.mkdir(exist_ok=True)
         staff = conf_dir / "staff-allow.conf"
-        staff.write_text("".join(f"allow {a};\n" for a in staff_allow.split(",")) + "deny all;\n")
         monitor = conf_dir / "monitor-allow.conf"
-        monitor.write_text(
-            "".join(f"allow {a};\n" for a in monitor_allow.split(",")) + "deny all;\n"
-        )
+        self.set_allow_lists(staff=staff_allow, monitor=monitor_allow)
         site = conf_dir / "idrenew.conf"
         site.write_text(
             render_nginx_site(
@@ -897,6 +894,17 @@ class Stack:
             ready_url=f"{self.base_url}/healthz",
         )
         return proc.start().wait_ready(30, ca_file=self.ca_file)
+
+    def set_allow_lists(self, *, staff: str, monitor: str) -> None:
+        """Rewrite the staff and monitoring allow-lists (comma-separated addresses or CIDRs)
+        and reload nginx (SIGHUP: new workers with the new lists, old ones finish)."""
+        conf_dir = self.root / "nginx"
+        for name, addresses in (("staff-allow.conf", staff), ("monitor-allow.conf", monitor)):
+            lines = "".join(f"allow {a.strip()};\n" for a in addresses.split(",") if a.strip())
+            (conf_dir / name).write_text(lines + "deny all;\n")
+        if "nginx" in self.procs and self.procs["nginx"].alive():
+            self.procs["nginx"].signal(signal.SIGHUP, group=False)
+            time.sleep(1.5)
 
     def down(self) -> None:
         for proc in reversed(list(self.procs.values())):
