@@ -141,5 +141,5 @@ class HttpSmsBackend(TemplateSmsBackend):
         try:
             self._post({"action": "probe"})
         except SmsSendError as exc:
-            return [f"probe: {exc.code} ({exc})"]
+            return [f"probe: {exc.code}"]
         return []
