@@ -252,3 +252,21 @@ def test_cloudauth_probe(cloudauth: FakeAlibabaCloud) -> None:
     assert AliyunCloudAuthVerifier().probe() == []
     (req,) = cloudauth.accepted()
     assert req.action == "Id2MetaVerify" and req.params["IdentifyNum"] == "0" * 18
+
+
+def test_no_personal_data_in_logs(
+    faceid: FakeTencentCloud, cloudauth: FakeAlibabaCloud, caplog: Any
+) -> None:
+    import logging
+
+    faceid.script("ImageRecognitionV2", tencent_error("InternalError"))
+    cloudauth.script("ContrastFaceVerify", alibaba_error("Throttling.User"))
+    with caplog.at_level(logging.DEBUG):
+        for verifier in (TencentFaceIdVerifier(), AliyunCloudAuthVerifier()):
+            verifier.verify(name=NAME, id_number=ID, face_jpeg=FACE)
+            verifier.verify(name=NAME, id_number=ID, face_jpeg=FACE)
+            verifier.verify_record(name=NAME, id_number=ID, validity=VALIDITY)
+    assert caplog.records  # the failures are logged...
+    text = caplog.text
+    assert ID not in text and NAME not in text and "idv-secret" not in text  # ...without data
+    assert base64.b64encode(FACE).decode() not in text

@@ -27,6 +27,9 @@ from django.conf import settings
 from idrenew.face.identity import IdentityCheck, Outcome, Validity
 
 logger = logging.getLogger(__name__)
+# The SDK logs every request and response in full at DEBUG (ID number, name, the image):
+# never below WARNING, whatever level the root logger is set to.
+logging.getLogger("tencentcloud_sdk_common").setLevel(logging.WARNING)
 
 PASS_SIM = 70.0  # ImageRecognitionV2: the vendor's fixed threshold (FAR 1e-4)
 PROBE_ID_NUMBER = "000000000000000000"  # fails the format check: result -2, not billed
