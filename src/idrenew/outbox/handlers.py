@@ -19,6 +19,7 @@ from idrenew.review.models import Decision, DecisionKind
 from idrenew.verification.models import OutboundSms
 from idrenew.verification.services import sms_deliver
 from idrenew.verification.sms import CASE_REJECTED, CASE_RETURNED
+from idrenew.verification.sms_templates import join_within
 
 COUNTER_UPDATE = "counter.id_update"
 CFMMC_CHANGE = "cfmmc.customer_change"
@@ -124,10 +125,10 @@ def sms_params(event: OutboxEvent, payload: dict[str, Any]) -> dict[str, str]:
         )
         if purpose == CASE_REJECTED:
             labels = decision.reason_labels if decision is not None else []
-            params["reason"] = "；".join(labels) or "详见办理进度"
+            params["reason"] = join_within(labels) or "详见办理进度"
         else:
             steps = sorted(int(n) for n in (decision.steps if decision is not None else []))
-            params["steps"] = "、".join(STEPS[n - 1].title for n in steps) or "相关步骤"
+            params["steps"] = join_within([STEPS[n - 1].title for n in steps], "、") or "相关步骤"
     return params
 
 

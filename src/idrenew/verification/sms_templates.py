@@ -57,6 +57,18 @@ def param_value(value: str, limit: int = MAX_PARAM_CHARS) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "等"
 
 
+def join_within(items: list[str], sep: str = "；", limit: int = MAX_PARAM_CHARS) -> str:
+    """Whole items joined while they fit the limit, then "等" (never a cut word)."""
+    out = ""
+    for n, item in enumerate(items):
+        joined = f"{out}{sep}{item}" if out else item
+        rest = n + 1 < len(items)
+        if len(joined) + (1 if rest else 0) > limit:
+            return param_value(out + "等" if out else item, limit)
+        out = joined
+    return out
+
+
 def parse_templates(raw: str | Mapping[str, str]) -> dict[str, str]:
     """``"signin_code=SMS_1,case_accepted=SMS_2"`` (or a mapping) → ``{purpose: template}``."""
     if isinstance(raw, Mapping):
