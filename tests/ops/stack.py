@@ -554,6 +554,31 @@ for _, c in seed_demo_customers(today=today):
     if c.fund_account in accounts:
         write_demo_card(c, out, today)
         customers.append({"fund_account": c.fund_account, "mobile": c.mobile})
+# Extra customers for load tests: IDs expiring in 12 days, each with a renewed card.
+from idrenew.customers.demo import DEMO_PASSWORD
+from idrenew.customers.domain.idnumber import make_id_number
+from idrenew.customers.models import Customer
+from idrenew.customers.gateway import hash_trading_password
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超"]
+password = hash_trading_password(DEMO_PASSWORD)
+for i in range(int(sys.argv[3])):
+    birth = today.replace(year=today.year - 30) - dt.timedelta(days=i)
+    to = today + dt.timedelta(days=12)
+    c = Customer.objects.filter(fund_account=f"81{i:06d}").first() or Customer(
+        fund_account=f"81{i:06d}")
+    c.name = SURNAMES[i % len(SURNAMES)] + GIVEN[(i // len(SURNAMES)) % len(GIVEN)]
+    c.trading_account = f"11{i:06d}"
+    c.set_id_number(make_id_number("310104", birth, (2 * i + 1) % 1000))
+    c.set_mobile(f"139{i:08d}")
+    c.id_valid_from, c.id_valid_to, c.id_long_term = to.replace(year=to.year - 10), to, False
+    c.address = f"上海市徐汇区漕溪北路{i + 1}号"
+    c.status = "active"
+    c.trading_password = password
+    c.full_clean(exclude=["reference_face"])
+    c.save()
+    write_demo_card(c, out, today)
+    customers.append({"fund_account": c.fund_account, "mobile": c.mobile})
 (out / "customers.json").write_text(json.dumps(customers))
 """
 
@@ -575,6 +600,7 @@ class Stack:
         network: Veth | None = None,
         extra_env: dict[str, str] | None = None,
         name: str = "idrenew-ops",
+        extra_customers: int = 0,
     ) -> None:
         self.root = root
         self.redis_db = redis_db
@@ -583,6 +609,7 @@ class Stack:
         self.worker_concurrency, self.n_workers = worker_concurrency, workers
         self.network = network
         self.extra_env = extra_env or {}
+        self.extra_customers = extra_customers
         self.name = re.sub(r"[^a-z0-9_]", "_", name.lower())
         self.service_host = network.host_addr if network else "127.0.0.1"
         self.procs: dict[str, Proc] = {}
@@ -769,7 +796,14 @@ class Stack:
         self.idrenew("ca", "init")
         self.cards_dir.mkdir(parents=True, exist_ok=True)
         script = subprocess.run(
-            [sys.executable, "-c", SETUP_SCRIPT, str(self.cards_dir), ",".join(JOURNEY_ACCOUNTS)],
+            [
+                sys.executable,
+                "-c",
+                SETUP_SCRIPT,
+                str(self.cards_dir),
+                ",".join(JOURNEY_ACCOUNTS),
+                str(self.extra_customers),
+            ],
             env=self.env,
             cwd=REPO,
             capture_output=True,
@@ -939,6 +973,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument(
+        "--customers", type=int, default=0, help="extra customers (81000000…) with card photos"
+    )
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="extra setting"
+    )
     parser.add_argument("--describe-to", default="", help="also write the description (JSON) here")
     args = parser.parse_args(argv)
     import tempfile
@@ -952,6 +992,8 @@ def main(argv: list[str] | None = None) -> int:
         web_threads=args.web_threads,
         workers=args.workers,
         worker_concurrency=args.concurrency,
+        extra_customers=args.customers,
+        extra_env=dict(item.split("=", 1) for item in args.env),
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
