@@ -248,3 +248,56 @@ def test_production_refuses_no_identity_check_unless_waived(tmp_path: Any) -> No
     )
     assert no_reason.returncode != 0 and "IDRENEW_IDENTITY_CHECK_WAIVED" in no_reason.stderr
     assert run_python(production_env(tmp_path), SETUP).returncode == 0
+
+
+# --- inside the liveness analysis --------------------------------------------------------
+
+
+class _StubEngine:
+    """The analysis' engine, answering a passed liveness check with ``frame`` as best frame."""
+
+    threshold = 0.52
+
+    def __init__(self, frame: bytes) -> None:
+        self.frame = frame
+
+    def analyze_clip(self, path: str, actions: list[str], **kw: Any) -> Any:
+        from idrenew.face.domain.types import ActionResult, LivenessReport
+
+        done = [ActionResult(a, True, (1, 5), 1.0) for a in actions]
+        return LivenessReport(True, done, [], 3, best_frame_jpeg=self.frame, frame_count=60)
+
+
+@pytest.mark.parametrize(("frame", "passed"), [(FRAME, True), (b"\xff\xd8other\xff\xd9", False)])
+def test_analysis_asks_the_police_photo_after_liveness(
+    faceid: FakeTencentCloud,
+    signed_in: ApiClient,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    frame: bytes,
+    passed: bool,
+) -> None:
+    from idrenew.face import services
+
+    settings.IDRENEW_FACE_SPOOF_DETECTOR = "idrenew.face.domain.spoof.NoSpoofDetector"
+    monkeypatch.setattr(services, "face_engine", lambda: _StubEngine(frame))
+    assert signed_in.post_json("/api/cases", {}, key=signed_in.new_key()).status_code == 201
+    case = RenewalCase.objects.get()
+    challenge = LivenessChallenge.objects.create(
+        case=case, customer_id=case.customer_id, actions=["blink"], expires_at=timezone.now()
+    )
+    attempt = FaceAttempt.objects.create(
+        case=case, challenge=challenge, clip_name=save_encrypted("face/clips", b"x" * 2048)
+    )
+    summary = services.face_attempt_analyze(attempt_id=str(attempt.id))
+    assert summary["passed"] is passed
+    row = IdentityVerification.objects.get(kind="portrait")
+    assert row.attempt_id == attempt.id
+    if passed:
+        assert summary["case_state"] == "face_passed" and row.outcome == "match"
+    else:
+        assert summary["case_state"] == "started" and row.outcome == "not_same_person"
+        (failure,) = summary["failures"]
+        assert failure["code"] == "IDENTITY_NOT_SAME_PERSON" and "营业部" in failure["message"]
+        latest = signed_in.get(f"{CASES}/face/attempts/latest").json()
+        assert latest["failures"][0]["code"] == "IDENTITY_NOT_SAME_PERSON"
