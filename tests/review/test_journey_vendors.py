@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from idrenew.cases.models import RenewalCase
 from idrenew.face.models import FaceAttempt, IdentityVerification
@@ -21,6 +22,7 @@ from tests.conftest import SHARED, ApiClient
 from tests.face.test_face_analysis import _run
 from tests.idcard.conftest import CASES, confirm, new_period, store_reading
 from tests.review.conftest import deliver_all, sign_and_submit
+from tests.review.test_admin_case import as_staff, page_url
 from tests.signing.test_steps_api import read_all
 from tests.vendors import FakeTencentCloud
 from tests.vendors.faceid import PoliceRecord, install_faceid
@@ -44,6 +46,7 @@ TEMPLATES = {  # purpose -> (template id, its parameters)
 @pytest.mark.skipif(not CLIPS.exists(), reason="../shared/testdata/liveness absent")
 def test_journey_with_fake_sms_and_faceid_vendors(
     api: ApiClient,
+    client: Client,
     alice: Any,
     approver: User,
     signing_ca: Any,
@@ -120,6 +123,9 @@ def test_journey_with_fake_sms_and_faceid_vendors(
         assert checks["IDENTITY_PORTRAIT"]["ok"] and checks["IDENTITY_RECORD"]["ok"]
         assert portrait.vendor_reference in checks["IDENTITY_PORTRAIT"]["value"]
         assert checks["IDENTITY_PORTRAIT"]["label"] == "公安人像比对"
+        page = as_staff(client, approver).get(page_url(case)).content.decode()
+        assert "公安人像比对" in page and "公民身份信息核验" in page
+        assert portrait.vendor_reference in page and record.vendor_reference in page
         services.review_claim(case_id=case.id, user=approver)
         services.review_approve(case_id=case.id, user=approver, note="资料齐全")
         deliver_all()

@@ -73,6 +73,7 @@ ACTION_LABELS = {
     "staff.viewed_face_attempt": "查看人脸识别记录",
     "staff.viewed_decision": "查看审核决定",
     "face.consented": "客户同意人脸识别",
+    "identity.checked": "公安身份核验",
     "face.declined": "客户拒绝人脸识别",
     "face.challenge_issued": "下发活体动作",
     "face.clip_uploaded": "上传活体视频",
