@@ -16,7 +16,7 @@ from idrenew.cases.domain.states import IN_PROGRESS, State
 from idrenew.cases.models import RenewalCase
 from idrenew.core.auth import CustomerAuth, request_customer
 from idrenew.core.errors import AppError
-from idrenew.core.schemas import ErrorOut, StrictIn
+from idrenew.core.schemas import EmptyIn, ErrorOut
 from idrenew.customers.constants import RENEWAL_ALLOWED
 from idrenew.customers.models import Customer
 from idrenew.signing import documents as signed_documents
@@ -148,10 +148,6 @@ class CaseRecordDetailOut(CaseStatusOut):
     that was approved after the correction shows both)."""
 
     decisions: list[DecisionOut]
-
-
-class EmptyIn(StrictIn):
-    pass
 
 
 def case_out(case: RenewalCase) -> CaseOut:

@@ -12,6 +12,17 @@ class StrictIn(Schema):
     model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
 
 
+class EmptyIn(StrictIn):
+    """A POST that takes no fields (the body must still be a JSON object)."""
+
+
+class TaskAccepted(Schema):
+    """202: the slow step runs as a task; poll ``GET /api/tasks/{task_id}``."""
+
+    task_id: str
+    status: str
+
+
 class ErrorOut(Schema):
     code: str
     message: str

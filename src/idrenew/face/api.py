@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 
 from idrenew.cases.services import case_current
 from idrenew.core.auth import CustomerAuth, request_customer
-from idrenew.core.schemas import ERROR_RESPONSES, StrictIn
+from idrenew.core.schemas import ERROR_RESPONSES, EmptyIn, StrictIn, TaskAccepted
 from idrenew.face import services
 from idrenew.face.domain.types import PROMPTS
 from idrenew.face.errors import BRANCH_ROUTE, NoAttempt
@@ -61,11 +61,6 @@ class ChallengeOut(Schema):
     max_clip_seconds: int
 
 
-class TaskAccepted(Schema):
-    task_id: str
-    status: str
-
-
 class AttemptOut(Schema):
     attempt_id: str
     passed: bool
@@ -74,10 +69,6 @@ class AttemptOut(Schema):
     failures: list[dict[str, str]]
     case_state: str
     current_step: int
-
-
-class EmptyIn(StrictIn):
-    pass
 
 
 @router.get("/notice", response={200: NoticeOut, **Errors}, summary="人脸识别信息处理告知书")

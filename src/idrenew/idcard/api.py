@@ -14,20 +14,11 @@ from pydantic import field_validator
 from idrenew.cases.api import CaseOut, case_out
 from idrenew.cases.services import case_current
 from idrenew.core.auth import CustomerAuth, request_customer
-from idrenew.core.schemas import ERROR_RESPONSES, StrictIn
+from idrenew.core.schemas import ERROR_RESPONSES, EmptyIn, StrictIn, TaskAccepted
 from idrenew.idcard import services
 
 router = Router(tags=["身份证"], auth=CustomerAuth())
 Errors = ERROR_RESPONSES
-
-
-class EmptyIn(StrictIn):
-    pass
-
-
-class TaskAccepted(Schema):
-    task_id: str
-    status: str
 
 
 class WarningOut(Schema):

@@ -438,7 +438,7 @@ class CheckOut(Schema):
     need: str
 
 
-class WarningOut(Schema):
+class StaffWarningOut(Schema):
     source: str
     code: str
     message: str
@@ -452,7 +452,7 @@ class FaceCardOut(Schema):
     passed: bool | None
 
 
-class AttemptOut(Schema):
+class StaffAttemptOut(Schema):
     at: datetime
     status: str
     passed: bool
@@ -473,7 +473,7 @@ class SignatureCheckOut(Schema):
     timestamp: str
 
 
-class DocumentOut(Schema):
+class StaffDocumentOut(Schema):
     title: str
     version: str
     signed_at: datetime
@@ -552,10 +552,10 @@ class CaseSummaryOut(Schema):
     comparison: list[ComparisonRowOut]
     edited_fields: list[str]
     checks: list[CheckOut]
-    warnings: list[WarningOut]
+    warnings: list[StaffWarningOut]
     face_card: FaceCardOut | None
-    face_attempts: list[AttemptOut]
-    documents: list[DocumentOut]
+    face_attempts: list[StaffAttemptOut]
+    documents: list[StaffDocumentOut]
     decisions: list[DecisionRowOut]
     actions: ActionsOut
 
@@ -620,11 +620,11 @@ def case_summary(case: RenewalCase, user: Any, now: datetime | None = None) -> C
             )
             for c in page["checks"]
         ],
-        warnings=[WarningOut(**w) for w in page["warnings"]],
+        warnings=[StaffWarningOut(**w) for w in page["warnings"]],
         face_card=FaceCardOut(**page["face_card"]) if page["face_card"] else None,
-        face_attempts=[AttemptOut(**a) for a in page["attempts"]],
+        face_attempts=[StaffAttemptOut(**a) for a in page["attempts"]],
         documents=[
-            DocumentOut(
+            StaffDocumentOut(
                 title=d.title,
                 version=d.version,
                 signed_at=d.signed_at,
@@ -741,7 +741,7 @@ class ReturnIn(StrictIn):
     note: str = Field("", max_length=500)
 
 
-class DecisionOut(Schema):
+class StaffDecisionOut(Schema):
     id: uuid.UUID
     kind: str
     kind_label: str
@@ -754,9 +754,9 @@ class DecisionOut(Schema):
     message: str
 
 
-def _decision_out(decision: Decision, message: str) -> DecisionOut:
+def _decision_out(decision: Decision, message: str) -> StaffDecisionOut:
     case = RenewalCase.objects.get(pk=decision.case_id)
-    return DecisionOut(
+    return StaffDecisionOut(
         id=decision.id,
         kind=decision.kind,
         kind_label=decision.get_kind_display(),
@@ -805,10 +805,12 @@ def case_release(request: HttpRequest, case_id: uuid.UUID) -> ClaimOut:
     return ClaimOut(case_id=case.id, claimed_by=None, claim_expires_at=None)
 
 
-@router.post("/cases/{case_id}/approve", response={200: DecisionOut}, summary="通过（或初审通过）")
+@router.post(
+    "/cases/{case_id}/approve", response={200: StaffDecisionOut}, summary="通过（或初审通过）"
+)
 @errors(*_DECISION, _FOUR_EYES)
 @_refusals_audited
-def case_approve(request: HttpRequest, case_id: uuid.UUID, payload: NoteIn) -> DecisionOut:
+def case_approve(request: HttpRequest, case_id: uuid.UUID, payload: NoteIn) -> StaffDecisionOut:
     """With four-eyes on (``IDRENEW_REVIEW_FOUR_EYES``) the first approval is a
     recommendation (``kind: recommend``); a different 审批员 gives the final one."""
     user = _staff(request)
@@ -824,10 +826,10 @@ def case_approve(request: HttpRequest, case_id: uuid.UUID, payload: NoteIn) -> D
     return _decision_out(decision, "已审核通过：客户资料将更新，并短信通知客户")
 
 
-@router.post("/cases/{case_id}/reject", response={200: DecisionOut}, summary="驳回（未通过）")
+@router.post("/cases/{case_id}/reject", response={200: StaffDecisionOut}, summary="驳回（未通过）")
 @errors(*_DECISION, _REASONS)
 @_refusals_audited
-def case_reject(request: HttpRequest, case_id: uuid.UUID, payload: RejectIn) -> DecisionOut:
+def case_reject(request: HttpRequest, case_id: uuid.UUID, payload: RejectIn) -> StaffDecisionOut:
     user = _staff(request)
     _can_read_cases(user)
     case = _case(case_id)
@@ -843,10 +845,10 @@ def case_reject(request: HttpRequest, case_id: uuid.UUID, payload: RejectIn) -> 
     return _decision_out(decision, "已驳回，并短信通知客户")
 
 
-@router.post("/cases/{case_id}/return", response={200: DecisionOut}, summary="退回补充")
+@router.post("/cases/{case_id}/return", response={200: StaffDecisionOut}, summary="退回补充")
 @errors(*_DECISION, _REASONS, _STEPS)
 @_refusals_audited
-def case_return(request: HttpRequest, case_id: uuid.UUID, payload: ReturnIn) -> DecisionOut:
+def case_return(request: HttpRequest, case_id: uuid.UUID, payload: ReturnIn) -> StaffDecisionOut:
     """``steps``: the steps the customer redoes (and every step after each), from
     ``actions.return_steps`` of the case (3 人脸识别, 4 上传身份证, 6 证件更新, 8 签署)."""
     user = _staff(request)

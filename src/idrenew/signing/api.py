@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from idrenew.cases.api import CaseOut, case_out
 from idrenew.cases.services import case_current
 from idrenew.core.auth import CustomerAuth, request_customer
-from idrenew.core.schemas import ERROR_RESPONSES, StrictIn
+from idrenew.core.schemas import ERROR_RESPONSES, EmptyIn, StrictIn, TaskAccepted
 from idrenew.signing import documents as signed_documents
 from idrenew.signing import steps
 
@@ -19,10 +19,6 @@ router = Router(tags=["协议签署"], auth=CustomerAuth())
 # The link is the credential (signed, 5 minutes, one document): no cookie, no bearer token.
 link_router = Router(tags=["协议签署"], auth=None)
 Errors = ERROR_RESPONSES
-
-
-class EmptyIn(StrictIn):
-    pass
 
 
 class AgreementOut(Schema):
@@ -75,11 +71,6 @@ class SignatureIn(StrictIn):
     width: int = Field(..., ge=50, le=4000)
     height: int = Field(..., ge=50, le=4000)
     png: str | None = Field(None, min_length=1, max_length=1_000_000)
-
-
-class TaskAccepted(Schema):
-    task_id: str
-    status: str
 
 
 class DocumentOut(Schema):
