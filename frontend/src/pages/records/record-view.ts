@@ -26,6 +26,3 @@ export function recordTime(record: CaseRecord): { labelKey: string; at: string }
   if (record.submitted_at) return { labelKey: 'records.submittedAt', at: record.submitted_at }
   return { labelKey: 'records.createdAt', at: record.created_at }
 }
-
-/** The first characters of a SHA-256 shown on screen (the whole one in the title attribute). */
-export const SHORT_HASH_LENGTH = 16
