@@ -80,20 +80,11 @@ export type CaseStatusOut = Narrow<Schemas['CaseStatusOut'], { state: CaseState 
 /** One case of 我的办理记录 (`GET /api/cases`). */
 export type CaseRecord = Narrow<Schemas['CaseRecordOut'], { state: CaseState }>
 
-/**
- * One decision of the back office as the customer reads it (`label`: 已通过 / 未通过 / 需补充材料).
- *
- * SCHEMA NAME COLLISION: written by hand because the exported schema's `DecisionOut` is the
- * staff API's class of the same name (review/api_staff.py overwrites cases/api.py's); see
- * frontend/README.md, "Generated API types".
- */
-export interface CaseDecision {
-  kind: 'approve' | 'auto_approve' | 'reject' | 'return' | (string & {})
-  label: string
-  reasons: string[]
-  note: string
-  decided_at: string
-}
+/** One decision of the back office as the customer reads it (`label`: 已通过 / 未通过 / 需补充材料). */
+export type CaseDecision = Narrow<
+  Schemas['DecisionOut'],
+  { kind: 'approve' | 'auto_approve' | 'reject' | 'return' | (string & {}) }
+>
 
 /** One case of 我的办理记录 with every decision on it, oldest first (`GET /api/cases/{reference}`). */
 export type CaseRecordDetail = Narrow<Schemas['CaseRecordDetailOut'], { state: CaseState; decisions: CaseDecision[] }>

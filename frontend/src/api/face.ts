@@ -48,10 +48,7 @@ export interface FaceClipIn {
   promptOffsetMs?: number
 }
 
-// SCHEMA NAME COLLISION: the three shapes below are written by hand because the exported
-// schema's `AttemptOut` is the staff API's class of the same name (review/api_staff.py
-// overwrites face/api.py's); see frontend/README.md, "Generated API types".
-
+/** One requested action in an attempt's outcome (the schema types these rows as any object). */
 export interface FaceActionResult {
   action: FaceAction
   passed: boolean
@@ -61,24 +58,16 @@ export interface FaceActionResult {
   at?: number | null
 }
 
-export interface FaceFailure {
-  code: string
-  /** What the customer should do (Chinese). */
-  message: string
-}
+/** Why an attempt failed: a stable code and what the customer should do (Chinese). */
+export type FaceFailure = Pick<Schemas['ErrorOut'], 'code' | 'message'>
 
 export type FaceAttemptStatus = 'pending' | 'passed' | 'failed'
 
 /** The outcome of one clip (the face task's `result`, and `GET /attempts/latest`). */
-export interface FaceAttemptOut {
-  attempt_id: string
-  passed: boolean
-  status: FaceAttemptStatus
-  actions: FaceActionResult[]
-  failures: FaceFailure[]
-  case_state: CaseState
-  current_step: number
-}
+export type FaceAttemptOut = Narrow<
+  Schemas['AttemptOut'],
+  { status: FaceAttemptStatus; actions: FaceActionResult[]; failures: FaceFailure[]; case_state: CaseState }
+>
 
 export interface UploadOptions extends RequestOptions {
   onProgress?: (percent: number) => void

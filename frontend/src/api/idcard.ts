@@ -23,16 +23,8 @@ export const ID_CARD_SIDES: readonly IdCardSide[] = ['front', 'back']
  * `IDCARD_GLARE`, `IDCARD_BLUR` …), a Chinese `message` (for a blocking warning it says how to
  * retake the photo), and `blocking`: the customer must retake the photo (otherwise it goes to
  * the reviewer).
- *
- * SCHEMA NAME COLLISION: written by hand because the exported schema's `WarningOut` is the staff
- * API's class of the same name (review/api_staff.py overwrites idcard/api.py's); see
- * frontend/README.md, "Generated API types".
  */
-export interface IdCardWarning {
-  code: string
-  message: string
-  blocking: boolean
-}
+export type IdCardWarning = Schemas['WarningOut']
 
 /** Fields read from the portrait side (人像面); dates `YYYY-MM-DD`, the ID number's first 6 and last 4 digits. */
 export interface IdCardFrontFields {
@@ -59,7 +51,7 @@ export interface IdCardBackFields {
  */
 export type IdCardSideOut = Narrow<
   Schemas['IdCardSideOut'],
-  { side: IdCardSide; fields: IdCardFrontFields & IdCardBackFields; warnings: IdCardWarning[] }
+  { side: IdCardSide; fields: IdCardFrontFields & IdCardBackFields }
 >
 
 /** Both sides as last uploaded; `ready` when both are accepted. */

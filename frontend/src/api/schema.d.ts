@@ -908,26 +908,21 @@ export interface components {
         /** AttemptOut */
         AttemptOut: {
             /** Actions */
-            actions: string;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /** Deleted */
-            deleted: boolean;
+            actions: {
+                [key: string]: unknown;
+            }[];
+            /** Attempt Id */
+            attempt_id: string;
+            /** Case State */
+            case_state: string;
+            /** Current Step */
+            current_step: number;
             /** Failures */
-            failures: string;
-            /** Frames */
-            frames: number;
+            failures: {
+                [key: string]: string;
+            }[];
             /** Passed */
             passed: boolean;
-            /** Reference */
-            reference: string;
-            /** Reference Ok */
-            reference_ok: boolean | null;
-            /** Spoof */
-            spoof: string;
             /** Status */
             status: string;
         };
@@ -1162,11 +1157,11 @@ export interface components {
             /** Decisions */
             decisions: components["schemas"]["DecisionRowOut"][];
             /** Documents */
-            documents: components["schemas"]["DocumentOut"][];
+            documents: components["schemas"]["StaffDocumentOut"][];
             /** Edited Fields */
             edited_fields: string[];
             /** Face Attempts */
-            face_attempts: components["schemas"]["AttemptOut"][];
+            face_attempts: components["schemas"]["StaffAttemptOut"][];
             face_card: components["schemas"]["FaceCardOut"] | null;
             /**
              * Id
@@ -1183,7 +1178,7 @@ export interface components {
             /** Submitted At */
             submitted_at: string | null;
             /** Warnings */
-            warnings: components["schemas"]["WarningOut"][];
+            warnings: components["schemas"]["StaffWarningOut"][];
         };
         /** ChallengeOut */
         ChallengeOut: {
@@ -1287,34 +1282,24 @@ export interface components {
             /** Trading Account */
             trading_account: string;
         };
-        /** DecisionOut */
+        /**
+         * DecisionOut
+         * @description One decision of the back office as the customer reads it.
+         */
         DecisionOut: {
-            /** Case State */
-            case_state: string;
-            /** Case State Label */
-            case_state_label: string;
             /**
              * Decided At
              * Format: date-time
              */
             decided_at: string;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
             /** Kind */
             kind: string;
-            /** Kind Label */
-            kind_label: string;
-            /** Message */
-            message: string;
-            /** Reason Labels */
-            reason_labels: string[];
+            /** Label */
+            label: string;
+            /** Note */
+            note: string;
             /** Reasons */
             reasons: string[];
-            /** Steps */
-            steps: number[];
         };
         /** DecisionRowOut */
         DecisionRowOut: {
@@ -1360,29 +1345,21 @@ export interface components {
         };
         /** DocumentOut */
         DocumentOut: {
-            /** Certificate Serial */
-            certificate_serial: string;
-            /** Intact */
-            intact: boolean;
+            /** Download Url */
+            download_url: string;
+            /** Key */
+            key: string;
             /** Sha256 */
             sha256: string;
-            /** Signatures */
-            signatures: components["schemas"]["SignatureCheckOut"][];
-            /**
-             * Signed At
-             * Format: date-time
-             */
+            /** Signed At */
             signed_at: string;
-            /** Summary */
-            summary: string;
             /** Title */
             title: string;
-            /** Valid */
-            valid: boolean;
-            /** Version */
-            version: string;
         };
-        /** EmptyIn */
+        /**
+         * EmptyIn
+         * @description A POST that takes no fields (the body must still be a JSON object).
+         */
         EmptyIn: Record<string, never>;
         /** ErrorOut */
         ErrorOut: {
@@ -1852,6 +1829,96 @@ export interface components {
             /** Mobile Last4 */
             mobile_last4: string;
         };
+        /** StaffAttemptOut */
+        StaffAttemptOut: {
+            /** Actions */
+            actions: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Deleted */
+            deleted: boolean;
+            /** Failures */
+            failures: string;
+            /** Frames */
+            frames: number;
+            /** Passed */
+            passed: boolean;
+            /** Reference */
+            reference: string;
+            /** Reference Ok */
+            reference_ok: boolean | null;
+            /** Spoof */
+            spoof: string;
+            /** Status */
+            status: string;
+        };
+        /** StaffDecisionOut */
+        StaffDecisionOut: {
+            /** Case State */
+            case_state: string;
+            /** Case State Label */
+            case_state_label: string;
+            /**
+             * Decided At
+             * Format: date-time
+             */
+            decided_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /** Message */
+            message: string;
+            /** Reason Labels */
+            reason_labels: string[];
+            /** Reasons */
+            reasons: string[];
+            /** Steps */
+            steps: number[];
+        };
+        /** StaffDocumentOut */
+        StaffDocumentOut: {
+            /** Certificate Serial */
+            certificate_serial: string;
+            /** Intact */
+            intact: boolean;
+            /** Sha256 */
+            sha256: string;
+            /** Signatures */
+            signatures: components["schemas"]["SignatureCheckOut"][];
+            /**
+             * Signed At
+             * Format: date-time
+             */
+            signed_at: string;
+            /** Summary */
+            summary: string;
+            /** Title */
+            title: string;
+            /** Valid */
+            valid: boolean;
+            /** Version */
+            version: string;
+        };
+        /** StaffWarningOut */
+        StaffWarningOut: {
+            /** Blocking */
+            blocking: string;
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /** Source */
+            source: string;
+        };
         /** StepChoiceOut */
         StepChoiceOut: {
             /** Number */
@@ -1868,7 +1935,10 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** TaskAccepted */
+        /**
+         * TaskAccepted
+         * @description 202: the slow step runs as a task; poll ``GET /api/tasks/{task_id}``.
+         */
         TaskAccepted: {
             /** Status */
             status: string;
@@ -1952,13 +2022,11 @@ export interface components {
         /** WarningOut */
         WarningOut: {
             /** Blocking */
-            blocking: string;
+            blocking: boolean;
             /** Code */
             code: string;
             /** Message */
             message: string;
-            /** Source */
-            source: string;
         };
     };
     responses: never;
@@ -2002,6 +2070,27 @@ export interface operations {
                      *       "detail": null,
                      *       "fields": null,
                      *       "message": "获取图形验证码过于频繁，请稍后再试",
+                     *       "retryable": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /**
+             * @description 错误。可能的错误代码（code）：
+             *     - `RATE_LIMIT_UNAVAILABLE`：系统繁忙，暂时无法验证身份，请稍后再试
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMIT_UNAVAILABLE",
+                     *       "detail": null,
+                     *       "fields": null,
+                     *       "message": "系统繁忙，暂时无法验证身份，请稍后再试",
                      *       "retryable": false
                      *     }
                      */
@@ -2309,6 +2398,27 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /**
+             * @description 错误。可能的错误代码（code）：
+             *     - `RATE_LIMIT_UNAVAILABLE`：系统繁忙，暂时无法验证身份，请稍后再试
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMIT_UNAVAILABLE",
+                     *       "detail": null,
+                     *       "fields": null,
+                     *       "message": "系统繁忙，暂时无法验证身份，请稍后再试",
+                     *       "retryable": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     idrenew_verification_api_sms_send: {
@@ -2384,6 +2494,7 @@ export interface operations {
              * @description 与当前状态冲突。可能的错误代码（code）：
              *     - `IDEMPOTENCY_IN_PROGRESS`：上一次提交仍在处理中，请稍候
              *     - `IDEMPOTENCY_KEY_CONFLICT`：该请求已处理过且内容不同，请刷新页面后重新操作
+             *     - `SMS_UNDELIVERABLE`：短信无法发送到您预留的手机号，请改用交易密码登录，或联系客服核实预留手机号
              */
             409: {
                 headers: {
@@ -2504,6 +2615,28 @@ export interface operations {
                      *       "detail": null,
                      *       "fields": null,
                      *       "message": "操作过于频繁，请稍后再试",
+                     *       "retryable": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /**
+             * @description 错误。可能的错误代码（code）：
+             *     - `RATE_LIMIT_UNAVAILABLE`：系统繁忙，暂时无法验证身份，请稍后再试
+             *     - `SMS_SEND_FAILED`：短信验证码发送失败，请稍后重新获取，或改用交易密码登录
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMIT_UNAVAILABLE",
+                     *       "detail": null,
+                     *       "fields": null,
+                     *       "message": "系统繁忙，暂时无法验证身份，请稍后再试",
                      *       "retryable": false
                      *     }
                      */
@@ -2681,6 +2814,27 @@ export interface operations {
                      *       "detail": null,
                      *       "fields": null,
                      *       "message": "操作过于频繁，请稍后再试",
+                     *       "retryable": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /**
+             * @description 错误。可能的错误代码（code）：
+             *     - `RATE_LIMIT_UNAVAILABLE`：系统繁忙，暂时无法验证身份，请稍后再试
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMIT_UNAVAILABLE",
+                     *       "detail": null,
+                     *       "fields": null,
+                     *       "message": "系统繁忙，暂时无法验证身份，请稍后再试",
                      *       "retryable": false
                      *     }
                      */
@@ -4212,6 +4366,27 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /**
+             * @description 错误。可能的错误代码（code）：
+             *     - `TASK_QUEUE_UNAVAILABLE`：系统繁忙，暂时无法处理，请稍后重新提交
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "TASK_QUEUE_UNAVAILABLE",
+                     *       "detail": null,
+                     *       "fields": null,
+                     *       "message": "系统繁忙，暂时无法处理，请稍后重新提交",
+                     *       "retryable": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     idrenew_signing_api_documents: {
@@ -4961,6 +5136,27 @@ export interface operations {
                      *       "detail": null,
                      *       "fields": null,
                      *       "message": "填写的信息有误，请检查后重试",
+                     *       "retryable": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /**
+             * @description 错误。可能的错误代码（code）：
+             *     - `TASK_QUEUE_UNAVAILABLE`：系统繁忙，暂时无法处理，请稍后重新提交
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "TASK_QUEUE_UNAVAILABLE",
+                     *       "detail": null,
+                     *       "fields": null,
+                     *       "message": "系统繁忙，暂时无法处理，请稍后重新提交",
                      *       "retryable": false
                      *     }
                      */
@@ -5994,6 +6190,27 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /**
+             * @description 错误。可能的错误代码（code）：
+             *     - `TASK_QUEUE_UNAVAILABLE`：系统繁忙，暂时无法处理，请稍后重新提交
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "TASK_QUEUE_UNAVAILABLE",
+                     *       "detail": null,
+                     *       "fields": null,
+                     *       "message": "系统繁忙，暂时无法处理，请稍后重新提交",
+                     *       "retryable": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     idrenew_idcard_api_identity: {
@@ -6980,6 +7197,27 @@ export interface operations {
                      *       "detail": null,
                      *       "fields": null,
                      *       "message": "请先在空白处签名",
+                     *       "retryable": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /**
+             * @description 错误。可能的错误代码（code）：
+             *     - `TASK_QUEUE_UNAVAILABLE`：系统繁忙，暂时无法处理，请稍后重新提交
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "TASK_QUEUE_UNAVAILABLE",
+                     *       "detail": null,
+                     *       "fields": null,
+                     *       "message": "系统繁忙，暂时无法处理，请稍后重新提交",
                      *       "retryable": false
                      *     }
                      */
@@ -8061,7 +8299,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DecisionOut"];
+                    "application/json": components["schemas"]["StaffDecisionOut"];
                 };
             };
             /**
@@ -8628,7 +8866,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DecisionOut"];
+                    "application/json": components["schemas"]["StaffDecisionOut"];
                 };
             };
             /**
@@ -9021,7 +9259,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DecisionOut"];
+                    "application/json": components["schemas"]["StaffDecisionOut"];
                 };
             };
             /**

@@ -43,18 +43,8 @@ export type SignatureIn = Schemas['SignatureIn']
 /**
  * A signed document of the open case; `download_url` is the customer's own signed PDF
  * (`GET /api/cases/current/documents/{key}.pdf`), `sha256` the PDF's (hex).
- *
- * SCHEMA NAME COLLISION: written by hand because the exported schema's `DocumentOut` is the
- * staff API's class of the same name (review/api_staff.py overwrites signing/api.py's); see
- * frontend/README.md, "Generated API types".
  */
-export interface SignedDocumentOut {
-  key: AgreementKey
-  title: string
-  sha256: string
-  signed_at: string
-  download_url: string
-}
+export type SignedDocumentOut = Narrow<Schemas['DocumentOut'], { key: AgreementKey }>
 
 /** The signing task's `result`, and `GET /documents`. */
 export type SignedOut = Narrow<Schemas['SignedOut'], { documents: SignedDocumentOut[]; case_state: CaseState }>
