@@ -147,13 +147,17 @@ def test_the_request_id_travels_to_the_celery_worker(
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # queued: nothing runs inline
     from idrenew.celery import run_task
 
+    # Patched where every way of queueing ends (delay() calls apply_async()).
     with (
-        patch.object(run_task, "delay", autospec=True) as delay,
+        patch.object(run_task, "apply_async", autospec=True) as apply_async,
         request_id.bound("obs-queued-0001"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         record = task_submit(name="tests.obs_ok", arguments={})
-    delay.assert_called_once_with(str(record.id), request_id="obs-queued-0001")
+    call = apply_async.call_args
+    args = call.kwargs.get("args", call.args[0] if call.args else ())
+    kwargs = call.kwargs.get("kwargs", call.args[1] if len(call.args) > 1 else {})
+    assert list(args) == [str(record.id)] and kwargs == {"request_id": "obs-queued-0001"}
     # What the worker does with it: the task's lines carry the submitting request's id.
     settings.CELERY_BROKER_URL = ""
     run_task.run(str(record.id), request_id="obs-queued-0001")
