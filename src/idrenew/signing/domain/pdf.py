@@ -24,6 +24,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 
+from idrenew.lib.fonts import add_pdf_font
 from idrenew.signing.domain.agreements import (
     FormTable,
     Heading,
@@ -97,7 +98,7 @@ class _Doc(FPDF):
         self.footer_text = footer_text
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN)
-        self.add_font(FONT, fname=str(font_path), collection_font_number=SC_INDEX)
+        add_pdf_font(self, FONT, font_path, SC_INDEX)
         self.set_font(FONT, size=10.5)
         self.set_creator("idrenew")
         self.set_lang("zh-CN")
