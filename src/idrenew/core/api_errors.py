@@ -1,6 +1,8 @@
 """The errors each customer operation's services raise, for the OpenAPI contract.
 
-Only what a service raises is listed here: what follows from how an operation is built (the
+Only what a service raises is listed here, by error class or by registered code (status and
+message from the registry in ``core/errors.py``; a code no app registered fails the schema's
+build): what follows from how an operation is built (the
 sign-in, CSRF, a body, parameters, the idempotency key) is derived by ``core/openapi.py``.
 New operations may declare theirs on the view instead (``@errors(...)`` from
 ``core.openapi``); ``tests/core/test_openapi_contract.py`` fails for an operation that has
@@ -18,6 +20,8 @@ from idrenew.cases.errors import (
 )
 from idrenew.core.errors import RateLimited, ServiceClosed, TaskNotFound, ValidationFailed
 from idrenew.core.openapi import ErrorSpec
+from idrenew.core.ratelimit import RateLimitUnavailable
+from idrenew.core.tasks import TaskQueueUnavailable
 from idrenew.face import errors as face
 from idrenew.face import identity_errors as identity
 from idrenew.idcard.domain.address import MESSAGES as ADDRESS_MESSAGES
@@ -34,6 +38,7 @@ _STEP = (*_CURRENT, StepOutOfOrder)  # a step of the case: the state it must be 
 _SIGN_IN = (
     ServiceClosed,
     RateLimited,
+    RateLimitUnavailable,
     ValidationFailed,
     signin.SignInLocked,
     signin.SignInSlowDown,
@@ -47,8 +52,8 @@ _UPDATE_RULES: tuple[ErrorSpec, ...] = tuple(
     (422, code, message) for code, message in RULE_MESSAGES.items() if code.startswith("UPDATE_")
 )
 _ADDRESS: tuple[ErrorSpec, ...] = (
-    (422, "TEXT_INVALID_CHARACTERS"),
-    (422, "TEXT_TOO_LONG"),
+    "TEXT_INVALID_CHARACTERS",
+    "TEXT_TOO_LONG",
     *((422, code, m) for code, m in ADDRESS_MESSAGES.items() if code != "ADDRESS_TOO_SHORT"),
 )
 _FILE: tuple[ErrorSpec, ...] = tuple(
@@ -56,7 +61,7 @@ _FILE: tuple[ErrorSpec, ...] = tuple(
 )
 _CASE_NOT_FOUND = (404, "CASE_NOT_FOUND", "未找到该办理记录，请返回我的办理记录重新选择")
 _NOT_READY = (409, "IDCARD_NOT_READY", "请先上传并通过身份证正反面照片")
-_SIGNING_STEP = (409, "CASE_STEP_OUT_OF_ORDER")
+_SIGNING_STEP = "CASE_STEP_OUT_OF_ORDER"
 _AGREEMENT = (
     (404, "AGREEMENT_UNKNOWN", "未找到该协议，请返回重试"),
     (409, "AGREEMENT_VERSION_OUTDATED", "协议已更新，请重新阅读最新版本"),
@@ -82,7 +87,7 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
         signin.SmsCodeExhausted,
         (403, "CSRF_FAILED", "页面已过期，请刷新页面后重试"),
     ),
-    "idrenew_verification_api_captcha": (signin.CaptchaRateLimited,),
+    "idrenew_verification_api_captcha": (signin.CaptchaRateLimited, RateLimitUnavailable),
     "idrenew_verification_api_password": (
         *_SIGN_IN,
         signin.CaptchaInvalid,
@@ -94,9 +99,9 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
     # the case
     "idrenew_cases_api_case_start": (RenewalNotAllowed, CaseAlreadyActive),
     "idrenew_cases_api_case_current": _CURRENT,
-    "idrenew_cases_api_case_latest": ((404, "NO_CASE"),),
+    "idrenew_cases_api_case_latest": ("NO_CASE",),
     "idrenew_cases_api_case_cancel": _STEP,
-    "idrenew_cases_api_case_redo": (*_STEP, (409, "CASE_NOT_RETURNED")),
+    "idrenew_cases_api_case_redo": (*_STEP, "CASE_NOT_RETURNED"),
     # 我的办理记录: a stranger's reference looks like a missing one
     "idrenew_cases_api_case_records": NONE,
     "idrenew_cases_api_case_record": (_CASE_NOT_FOUND,),
@@ -125,6 +130,7 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
         face.ClipRejected,
         face.ClipTooLarge,
         face.ClipTimingInvalid,
+        TaskQueueUnavailable,
     ),
     "idrenew_face_api_latest": (*_CURRENT, face.NoAttempt),
     # steps 4-6: the card
@@ -133,14 +139,16 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
     "idrenew_idcard_api_upload": (
         *_STEP,
         *_FILE,
+        TaskQueueUnavailable,
     ),
     # the demo's shortcut at step 4 (IDRENEW_DEMO=1 only)
     "idrenew_idcard_demo_api_demo_idcards": (
         *_STEP,
         (404, "DEMO_DISABLED", "仅演示环境提供此功能，请拍摄或上传您的身份证照片"),
-        (403, "DEMO_CUSTOMER_ONLY"),
-        (409, "DEMO_NO_BEST_FRAME"),
-        (409, "DEMO_PORTRAIT_NO_FACE"),
+        "DEMO_CUSTOMER_ONLY",
+        "DEMO_NO_BEST_FRAME",
+        "DEMO_PORTRAIT_NO_FACE",
+        TaskQueueUnavailable,
     ),
     "idrenew_idcard_api_identity": (*_CURRENT, _NOT_READY, _SIGNING_STEP),
     "idrenew_idcard_api_identity_confirm": _STEP,
@@ -166,7 +174,7 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
         *_STEP,
         *_AGREEMENT,
         (422, "AGREEMENT_NOT_SCROLLED", "请完整阅读协议（滑动至文末）后再确认"),
-        (422, "AGREEMENT_TOO_FAST"),
+        "AGREEMENT_TOO_FAST",
     ),
     "idrenew_signing_api_signature": (
         *_STEP,
@@ -174,7 +182,8 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
         (422, "SIGNATURE_EMPTY", "请先在空白处签名"),
         (422, "SIGNATURE_TOO_SMALL", "签名过小或过于简单，请在空白处写下完整的姓名"),
         (422, "SIGNATURE_TOO_COMPLEX", "签名笔画过多，请清除后用正常笔迹重新签名"),
-        (422, "SIGNATURE_INVALID"),
+        "SIGNATURE_INVALID",
+        TaskQueueUnavailable,
     ),
     "idrenew_signing_api_documents": _CURRENT,
     "idrenew_signing_api_document_pdf": (

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from idrenew.core.errors import AppError
+from idrenew.core.errors import AppError, error_code
 from idrenew.core.models import TaskRecord, TaskStatus
 from idrenew.core.observability import metrics
 
@@ -104,11 +104,55 @@ def task_submit(
 
         # The request's id travels with the message: the worker's log lines carry it.
         rid = request_id.current()
-        transaction.on_commit(lambda: run_task.delay(str(record.id), request_id=rid))
+        transaction.on_commit(lambda: _publish(run_task, record, rid))
     else:
         task_execute(task_id=str(record.id))
         record.refresh_from_db()
     return record
+
+
+class TaskQueueUnavailable(AppError):
+    """The broker refused the message: the step is refused now, to be submitted again."""
+
+    code = "TASK_QUEUE_UNAVAILABLE"
+    status = 503
+    default_message = "系统繁忙，暂时无法处理，请稍后重新提交"
+    retryable = True
+
+
+def _publish(run_task: Any, record: TaskRecord, request_id: str) -> None:
+    """Queue the record's message; when the broker cannot take it (down, unreachable), the
+    record fails with a retryable code instead of waiting "pending" for a message that was
+    never sent, and the request answers 503 (tests/ops/test_drill_broker.py)."""
+    from kombu.exceptions import OperationalError
+
+    try:
+        run_task.apply_async(
+            args=(str(record.id),),
+            kwargs={"request_id": request_id},
+            retry=True,
+            retry_policy=PUBLISH_RETRY,
+        )
+    except (OperationalError, OSError) as exc:
+        logger.error(
+            "task %s (%s) not queued: broker unavailable (%s)",
+            record.name,
+            record.id,
+            exc.__class__.__name__,
+        )
+        refusal = TaskQueueUnavailable()
+        body = refusal.as_body()
+        TaskRecord.objects.filter(pk=record.pk, status=TaskStatus.PENDING).update(
+            status=TaskStatus.FAILED,
+            error={k: body[k] for k in ("code", "message", "retryable")},
+            finished_at=timezone.now(),
+        )
+        raise refusal from exc
+
+
+# A broker that does not answer within about 2 s refuses the step (Celery's default waits
+# up to 4 s per connection attempt, 3 retries).
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 
 def task_execute(*, task_id: str) -> None:
@@ -132,10 +176,11 @@ def task_execute(*, task_id: str) -> None:
     except Exception:
         logger.exception("task %s (%s) crashed", record.name, record.id)
         record.status = TaskStatus.FAILED
+        failed = error_code("TASK_FAILED")  # registered in core/errors.py
         record.error = {
-            "code": "TASK_FAILED",
-            "message": "处理失败，请稍后重试；如多次失败请联系客服",
-            "retryable": True,
+            "code": failed.code,
+            "message": failed.message,
+            "retryable": failed.retryable,
         }
     else:
         record.status = TaskStatus.SUCCEEDED
