@@ -94,12 +94,29 @@ def _storage() -> str:
     return "ok"
 
 
+# Decrypting the CA bundle and loading its keys takes about 0.3 s: a success is remembered
+# for CA_RECHECK_SECONDS while the bundle file is unchanged (expiry is still noticed in time).
+CA_RECHECK_SECONDS = 300.0
+_ca_ok: dict[str, tuple[object, float]] = {}
+
+
 def _signing_ca() -> str:
     from idrenew.signing import store
 
+    bundle = store.signing_dir() / store.BUNDLE
+    try:
+        stat = bundle.stat()
+        stamp: object = (str(bundle), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = (str(bundle), None)
+    seen = _ca_ok.get("last")
+    if seen is not None and seen[0] == stamp and time.monotonic() - seen[1] < CA_RECHECK_SECONDS:
+        return "ok"
     problems = store.check_config()
     if problems:
+        _ca_ok.pop("last", None)
         raise NotReady("; ".join(problems))
+    _ca_ok["last"] = (stamp, time.monotonic())
     return "ok"
 
 
