@@ -661,7 +661,7 @@ class Stack:
         return session
 
     def s3(self) -> Any:
-        import boto3
+        import boto3  # type: ignore[import-untyped]
 
         return boto3.client(
             "s3",
