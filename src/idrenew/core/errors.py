@@ -1,12 +1,149 @@
-"""The one exception hierarchy that services raise and the API turns into responses.
+"""The one exception hierarchy that services raise and the API turns into responses, and
+the one registry of error codes.
 
 Every error has a stable UPPER_SNAKE ``code`` (the H5 app switches on it) and a Chinese
-``message`` that tells the customer what to do next.
+``message`` that tells the customer what to do next. Every code is registered once, with its
+HTTP status, the customer's message, the staff's message and whether a retry may succeed
+(:class:`ErrorCode`): an ``AppError`` subclass registers itself when it is defined; codes
+raised as ``CodedError(code, …)`` are declared in a table in their app's ``errors.py``
+(:func:`register`). :func:`registry` loads every app's declarations (``ERROR_MODULES``).
+From the registry come the API's documented errors (``core/openapi.py``), the back office's
+refusal messages, the task results, the table in docs/api.md and the H5's
+``frontend/src/api/error-codes.ts`` (``idrenew error-codes``). Raising an unknown code, or a
+known one with another status, fails at once under DEBUG and in tests
+(``tests/core/test_error_registry.py`` also scans the source for code literals).
 """
 
 from __future__ import annotations
 
+import importlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One registered code. ``message`` is the customer's default (a raise may give a more
+    precise one); ``staff_message`` what the back office shows, "" = the same."""
+
+    code: str
+    status: int
+    message: str
+    retryable: bool = True
+    staff_message: str = ""
+    app: str = ""
+
+    @property
+    def staff(self) -> str:
+        return self.staff_message or self.message
+
+
+class UnknownErrorCode(LookupError):
+    """A code raised or documented that no app registered (a programming error)."""
+
+
+# Every module that declares codes (its AppError subclasses, or a table): loaded by registry().
+ERROR_MODULES = (
+    "idrenew.core.errors",
+    "idrenew.core.ratelimit",
+    "idrenew.core.tasks",
+    "idrenew.cases.errors",
+    "idrenew.cases.api",
+    "idrenew.verification.errors",
+    "idrenew.face.errors",
+    "idrenew.face.identity_errors",
+    "idrenew.idcard.errors",
+    "idrenew.signing.errors",
+    "idrenew.signing.documents",
+    "idrenew.review.errors",
+    "idrenew.review.api_staff",
+    "idrenew.staffauth.errors",
+)
+
+_CODES: dict[str, ErrorCode] = {}
+_loaded = False
+
+
+def _app_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "idrenew" else module
+
+
+def register(app: str, *entries: ErrorCode) -> dict[str, ErrorCode]:
+    """Add ``entries`` for ``app``; a code may be registered again (another app raises it
+    too, with its own wording) only with the same status."""
+    for entry in entries:
+        known = _CODES.get(entry.code)
+        if known is None:
+            _CODES[entry.code] = ErrorCode(
+                entry.code,
+                entry.status,
+                entry.message,
+                entry.retryable,
+                entry.staff_message,
+                entry.app or app,
+            )
+        elif known.status != entry.status:
+            raise ValueError(
+                f"error code {entry.code} registered with status {known.status} "
+                f"({known.app}) and {entry.status} ({app})"
+            )
+    return {e.code: _CODES[e.code] for e in entries}
+
+
+def registry() -> dict[str, ErrorCode]:
+    """Every registered code (all ``ERROR_MODULES`` loaded), by code."""
+    global _loaded
+    if not _loaded:
+        for module in ERROR_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+    return _CODES
+
+
+def error_code(code: str) -> ErrorCode:
+    """The registered entry of ``code``; :class:`UnknownErrorCode` when none."""
+    entry = _CODES.get(code) or registry().get(code)
+    if entry is None:
+        raise UnknownErrorCode(f"error code {code} is not registered (see core/errors.py)")
+    return entry
+
+
+def strict() -> bool:
+    """Check every raised code against the registry: under DEBUG and while pytest runs."""
+    if "PYTEST_CURRENT_TEST" in os.environ:
+        return True
+    try:
+        from django.conf import settings
+
+        return bool(settings.configured and settings.DEBUG)
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def check_raised(code: str, status: int) -> None:
+    entry = error_code(code)
+    if entry.status != status:
+        raise UnknownErrorCode(
+            f"error code {code} raised with status {status}, registered with {entry.status}"
+        )
+
+
+def staff_message(exc: BaseException) -> str:
+    """What the back office shows for a refusal: the registry's staff wording when the code
+    has one, else the error's own message (a staff refusal is worded for staff already)."""
+    if isinstance(exc, AppError):
+        entry = _CODES.get(exc.as_body()["code"])
+        if entry is not None and entry.staff_message:
+            return entry.staff_message
+        return exc.message
+    return "操作未能完成，请刷新页面后重试；如多次失败请联系技术支持"
+
+
+def codes_of(specs: Iterable[str]) -> tuple[ErrorCode, ...]:
+    return tuple(error_code(c) for c in specs)
 
 
 class AppError(Exception):
@@ -14,6 +151,22 @@ class AppError(Exception):
     status: ClassVar[int] = 400
     default_message: ClassVar[str] = "请求未能完成，请稍后重试"
     retryable: ClassVar[bool] = True
+    # What the back office shows instead of the customer's message ("" = the same).
+    staff_message: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" in cls.__dict__:  # a coded subclass registers its code
+            register(
+                _app_of(cls.__module__),
+                ErrorCode(
+                    cls.code,
+                    cls.status,
+                    cls.default_message,
+                    cls.retryable,
+                    cls.__dict__.get("staff_message", ""),
+                ),
+            )
 
     def __init__(
         self,
@@ -73,6 +226,25 @@ _STATUS_ERRORS: dict[int, tuple[str, str, bool]] = {
 _INTERNAL = ("INTERNAL_ERROR", "系统繁忙，请稍后重试；如多次失败请联系客服", True)
 _OTHER = ("HTTP_ERROR", "请求无法处理，请返回首页后重试", False)
 
+register(
+    "core",
+    *(
+        ErrorCode(code, status, message, retryable)
+        for status, (code, message, retryable) in (
+            *_STATUS_ERRORS.items(),
+            (500, _INTERNAL),
+            (400, _OTHER),  # any other 4xx status: the code names no status of its own
+        )
+    ),
+    # A task that crashed (core/tasks.py): its record's error, read through the task status.
+    ErrorCode(
+        "TASK_FAILED",
+        500,
+        "处理失败，请稍后重试；如多次失败请联系客服",
+        staff_message="后台任务异常终止（详见服务器日志中的任务编号），可让客户重新提交",
+    ),
+)
+
 
 def status_error_body(status: int, *, detail: dict[str, Any] | None = None) -> dict[str, Any]:
     """The error body for a bare HTTP status (no service error behind it)."""
@@ -81,7 +253,8 @@ def status_error_body(status: int, *, detail: dict[str, Any] | None = None) -> d
 
 
 class CodedError(AppError):
-    """An error whose code and message come from a domain table (rules, image checks)."""
+    """An error whose code and message come from a domain table (rules, image checks); the
+    code must be registered (``register`` in its app's ``errors.py``) with this status."""
 
     def __init__(
         self,
@@ -93,6 +266,8 @@ class CodedError(AppError):
         detail: dict[str, Any] | None = None,
         fields: dict[str, str] | None = None,
     ) -> None:
+        if strict():
+            check_raised(code, status)
         super().__init__(message, detail=detail, fields=fields)
         self.error_code = code
         self.error_status = status

@@ -40,12 +40,15 @@ from idrenew.core.errors import (
     RequestMalformed,
     SessionExpired,
     ValidationFailed,
+    check_raised,
+    error_code,
 )
 from idrenew.core.schemas import ErrorOut
 
-# An error a view may answer with: an AppError class, or (status, code) for coded errors
-# built from a domain table (``CodedError``), optionally with the message.
-ErrorSpec = type[AppError] | tuple[int, str] | tuple[int, str, str]
+# An error a view may answer with: an AppError class, or a registered code (``CodedError``
+# codes declared in their app's errors.py: status and message come from the registry), or
+# (status, code, message) where this operation words it its own way.
+ErrorSpec = type[AppError] | str | tuple[int, str] | tuple[int, str, str]
 Documented = dict[int, dict[str, str]]  # status -> {code: message ("" when it varies)}
 
 ATTRIBUTE = "__api_errors__"
@@ -70,10 +73,16 @@ STATUS_TITLES = {
 
 
 def spec_items(specs: Iterable[ErrorSpec]) -> list[tuple[int, str, str]]:
+    """``(status, code, message)`` of each spec; every code must be registered with that
+    status (``core.errors.registry``), else :class:`UnknownErrorCode`."""
     out = []
     for spec in specs:
-        if isinstance(spec, tuple):
+        if isinstance(spec, str):
+            entry = error_code(spec)
+            out.append((entry.status, entry.code, entry.message))
+        elif isinstance(spec, tuple):
             status, code, *rest = spec
+            check_raised(str(code), int(status))
             out.append((int(status), str(code), str(rest[0]) if rest else ""))
         else:
             out.append((spec.status, spec.code, spec.default_message))
@@ -82,7 +91,7 @@ def spec_items(specs: Iterable[ErrorSpec]) -> list[tuple[int, str, str]]:
 
 def errors(*specs: ErrorSpec) -> Callable[[F], F]:
     """Declare the errors a view's services raise (beyond those derived from how the
-    operation is built): ``@errors(CaseNotFound, (409, "CASE_CLAIMED_BY_OTHER"))``."""
+    operation is built): ``@errors(CaseNotFound, "CASE_CLAIMED_BY_OTHER")``."""
 
     def decorate(view: F) -> F:
         setattr(view, ATTRIBUTE, (*getattr(view, ATTRIBUTE, ()), *specs))

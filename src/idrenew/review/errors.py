@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from idrenew.core.errors import CodedError
+from idrenew.core.errors import CodedError, ErrorCode, register
+
+# The back office's refusals: worded for staff (the message given at the raise names the
+# colleague, the state, the permission); the default here is what the table in docs/api.md
+# shows.
+CODES = register(
+    "review",
+    ErrorCode("CASE_CLAIMED_BY_OTHER", 409, "该申请正由其他人员办理，请选择其他申请", False),
+    ErrorCode("CASE_NOT_CLAIMED", 409, "请先领取该申请再办理（领取超时后需重新领取）", False),
+    ErrorCode("CASE_ALREADY_DECIDED", 409, "该申请已处理，无需重复操作", False),
+    ErrorCode(
+        "FOUR_EYES_SAME_PERSON",
+        409,
+        "双人复核：初审人不能复核自己初审的申请，请由另一位审批员复核",
+        False,
+    ),
+    ErrorCode("REVIEW_PERMISSION_DENIED", 403, "您没有该操作的权限，请联系管理员", False),
+    ErrorCode("REVIEW_REASON_REQUIRED", 422, "请选择至少一个原因", False),
+    ErrorCode("RETURN_STEPS_REQUIRED", 422, "请选择需要客户重新办理的步骤", False),
+)
 
 
 def review_error(code: str, message: str, *, status: int = 409, **detail: Any) -> CodedError:

@@ -1,7 +1,8 @@
 """The case page's actions: claim, release, approve, reject, return, and the audited unmask.
 
 Each is a POST from the case page (CSRF-protected, staff only) that calls ``review.services``
-and comes back to the case page; a refusal (``CodedError``) is shown as a message there.
+and comes back to the case page; a refusal (any ``AppError``) is shown there in the error
+registry's staff wording (``core.errors.staff_message``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_record
 from idrenew.cases.models import RenewalCase
 from idrenew.core import access
-from idrenew.core.errors import CodedError
+from idrenew.core.errors import AppError, staff_message
 from idrenew.idcard.models import CardReading
 from idrenew.review import errors, services
 from idrenew.review.models import DecisionKind
@@ -56,8 +57,8 @@ def _run(request: HttpRequest, case_id: uuid.UUID, action: Callable[[], str]) ->
         raise Http404
     try:
         done = action()
-    except CodedError as err:
-        messages.error(request, err.message)
+    except AppError as err:  # every registered refusal, however raised: the staff's wording
+        messages.error(request, staff_message(err))
     else:
         messages.success(request, done)
     return _back(case_id)
