@@ -343,6 +343,14 @@ IDRENEW_API_MAX_BODY_BYTES = envint("IDRENEW_API_MAX_BODY_BYTES", 1024 * 1024)
 CELERY_BROKER_URL = envstr("IDRENEW_CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
+# A worker killed mid-task (OOM, kill -9) must not lose the step: a dead pool child's message
+# goes back to the queue at once, and the message of a dead worker (unacknowledged in Redis)
+# is delivered again after this many seconds (longer than any task: OCR, liveness and signing
+# take seconds; Redis's default of an hour would leave the customer waiting that long).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("IDRENEW_CELERY_VISIBILITY_TIMEOUT", 300)
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
