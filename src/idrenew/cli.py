@@ -50,6 +50,9 @@ USAGE = """usage: idrenew COMMAND [options]
                        SHA-256 manifest (encrypted with IDRENEW_BACKUP_KEY; production needs it)
   restore DIR [--verify-only]
                        check a backup, then restore it into an empty environment (same keys)
+  error-codes [--write | --check]
+                       the error-code registry as a table; --write regenerates docs/api.md's
+                       table and frontend/src/api/error-codes.ts, --check fails when stale
 
 Any other Django management command works too (e.g. idrenew check --deploy).
 """

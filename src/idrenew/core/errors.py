@@ -63,6 +63,7 @@ ERROR_MODULES = (
 )
 
 _CODES: dict[str, ErrorCode] = {}
+_ALL: dict[str, list[tuple[str, ErrorCode]]] = {}
 _loaded = False
 
 
@@ -71,25 +72,35 @@ def _app_of(module: str) -> str:
     return parts[1] if len(parts) > 1 and parts[0] == "idrenew" else module
 
 
-def register(app: str, *entries: ErrorCode) -> dict[str, ErrorCode]:
-    """Add ``entries`` for ``app``; a code may be registered again (another app raises it
-    too, with its own wording) only with the same status."""
-    for entry in entries:
+def _rank(item: tuple[str, ErrorCode]) -> tuple[int, str]:
+    """Which of several registrations of one code is its entry, whatever the import order:
+    the one from the module listed first in ``ERROR_MODULES``."""
+    module, entry = item
+    order = ERROR_MODULES.index(module) if module in ERROR_MODULES else len(ERROR_MODULES)
+    return (order, entry.message)
+
+
+def register(module: str, *entries: ErrorCode) -> dict[str, ErrorCode]:
+    """Add ``entries`` declared in ``module`` (its app: ``idrenew.<app>.…``); a code may be
+    registered again (another module raises it too, with its own wording) only with the same
+    status."""
+    for given in entries:
+        entry = ErrorCode(
+            given.code,
+            given.status,
+            given.message,
+            given.retryable,
+            given.staff_message,
+            given.app or _app_of(module),
+        )
         known = _CODES.get(entry.code)
-        if known is None:
-            _CODES[entry.code] = ErrorCode(
-                entry.code,
-                entry.status,
-                entry.message,
-                entry.retryable,
-                entry.staff_message,
-                entry.app or app,
-            )
-        elif known.status != entry.status:
+        if known is not None and known.status != entry.status:
             raise ValueError(
                 f"error code {entry.code} registered with status {known.status} "
-                f"({known.app}) and {entry.status} ({app})"
+                f"({known.app}) and {entry.status} ({entry.app})"
             )
+        _ALL.setdefault(entry.code, []).append((module, entry))
+        _CODES[entry.code] = min(_ALL[entry.code], key=_rank)[1]
     return {e.code: _CODES[e.code] for e in entries}
 
 
@@ -158,7 +169,7 @@ class AppError(Exception):
         super().__init_subclass__(**kwargs)
         if "code" in cls.__dict__:  # a coded subclass registers its code
             register(
-                _app_of(cls.__module__),
+                cls.__module__,
                 ErrorCode(
                     cls.code,
                     cls.status,
@@ -225,25 +236,6 @@ _STATUS_ERRORS: dict[int, tuple[str, str, bool]] = {
 }
 _INTERNAL = ("INTERNAL_ERROR", "系统繁忙，请稍后重试；如多次失败请联系客服", True)
 _OTHER = ("HTTP_ERROR", "请求无法处理，请返回首页后重试", False)
-
-register(
-    "core",
-    *(
-        ErrorCode(code, status, message, retryable)
-        for status, (code, message, retryable) in (
-            *_STATUS_ERRORS.items(),
-            (500, _INTERNAL),
-            (400, _OTHER),  # any other 4xx status: the code names no status of its own
-        )
-    ),
-    # A task that crashed (core/tasks.py): its record's error, read through the task status.
-    ErrorCode(
-        "TASK_FAILED",
-        500,
-        "处理失败，请稍后重试；如多次失败请联系客服",
-        staff_message="后台任务异常终止（详见服务器日志中的任务编号），可让客户重新提交",
-    ),
-)
 
 
 def status_error_body(status: int, *, detail: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -368,3 +360,25 @@ class RequestMalformed(AppError):
     status = 400
     default_message = "请求格式不正确，请刷新页面后重试"
     retryable = False
+
+
+# The bare statuses' codes and the task crash (registered after the classes above: where
+# a class has the same code, its entry is the registry's).
+register(
+    __name__,
+    *(
+        ErrorCode(code, status, message, retryable)
+        for status, (code, message, retryable) in (
+            *_STATUS_ERRORS.items(),
+            (500, _INTERNAL),
+            (400, _OTHER),  # any other 4xx status: the code names no status of its own
+        )
+    ),
+    # A task that crashed (core/tasks.py): its record's error, read through the task status.
+    ErrorCode(
+        "TASK_FAILED",
+        500,
+        "处理失败，请稍后重试；如多次失败请联系客服",
+        staff_message="后台任务异常终止（详见服务器日志中的任务编号），可让客户重新提交",
+    ),
+)
