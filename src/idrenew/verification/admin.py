@@ -67,8 +67,8 @@ class SignInLockAdmin(admin.ModelAdmin[SignInLock]):
 
 @admin.register(OutboundSms)
 class OutboundSmsAdmin(admin.ModelAdmin[OutboundSms]):
-    list_display = ["created_at", "mobile_masked", "purpose", "status", "backend"]
-    list_filter = ["status", "purpose"]
+    list_display = ["created_at", "mobile_masked", "purpose", "status", "receipt_status", "backend"]
+    list_filter = ["status", "receipt_status", "purpose", "backend"]
     readonly_fields = [
         "created_at",
         "customer",
@@ -78,6 +78,12 @@ class OutboundSmsAdmin(admin.ModelAdmin[OutboundSms]):
         "backend",
         "status",
         "error",
+        "vendor_code",
+        "retryable",
+        "vendor_message_id",
+        "receipt_status",
+        "receipt_code",
+        "receipt_at",
     ]
     exclude = ["idempotency_key"]
 
