@@ -236,3 +236,14 @@ class TestParameters:
         }
         with pytest.raises(ValueError, match="not purpose=template"):
             parse_templates("signin_code")
+
+
+def test_check_deploy_reports_a_vendor_backend_without_templates_or_keys(settings: Any) -> None:
+    from idrenew.core.checks import check_adapters
+
+    settings.IDRENEW_SMS_BACKEND = "idrenew.verification.sms_aliyun.AliyunSmsBackend"
+    settings.IDRENEW_SMS_TEMPLATES = "signin_code=SMS_1"
+    settings.IDRENEW_SMS_ALIYUN_ACCESS_KEY_ID = ""
+    found = [m.msg for m in check_adapters() if m.id == "idrenew.E001"]
+    assert any("no template for case_accepted" in m for m in found)
+    assert any("IDRENEW_SMS_ALIYUN_ACCESS_KEY_ID (or _FILE) is not set" in m for m in found)
