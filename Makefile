@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test test-fast lint e2e bench frontend api-types bundle-check clean
+.PHONY: demo test test-fast lint e2e bench load frontend api-types bundle-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ lint: $(STAMP)
 e2e: $(STAMP)
 	@bash tools/install-debian-packages.sh
 	$(BIN)/python -m pytest -p no:cacheprovider -m e2e tests/e2e
+
+# Locust against the production topology (tests/ops/stack.py); report in var/load/report.md.
+LOAD_USERS ?= 4
+LOAD_TIME ?= 3m
+load: $(STAMP)
+	@bash tools/install-debian-packages.sh
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,load]"
+	$(BIN)/python bench/load/run.py --users $(LOAD_USERS) --time $(LOAD_TIME)
 
 bench: $(STAMP)
 	@bash tools/install-debian-packages.sh bench
