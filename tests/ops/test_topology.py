@@ -183,6 +183,13 @@ def test_nginx_limits_probes_and_redirect(stack: Stack) -> None:
     ok = session.get(f"{base}/healthz", timeout=10)
     assert ok.status_code == 200
     assert "max-age=" in ok.headers.get("Strict-Transport-Security", "")
+    # From the monitoring allow-list: every part of the topology is ready (database, cache,
+    # broker, bucket, signing CA, models), and the metrics are there.
+    ready = session.get(f"{base}/readyz", timeout=30)
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["failing"] == [], ready.text
+    scraped = session.get(f"{base}/metrics", timeout=30)
+    assert scraped.status_code == 200 and "# TYPE" in scraped.text
     # /readyz and /metrics only from the monitoring allow-list (here: not this client).
     stack.set_allow_lists(staff="127.0.0.1", monitor="192.0.2.10")
     try:
