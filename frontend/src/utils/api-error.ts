@@ -1,74 +1,15 @@
 import { isAxiosError } from 'axios'
+import type { ErrorCode } from '@/api/error-codes'
 import { t } from './i18n'
 
-/** Error codes of the customer API (docs/api.md), plus the client's own for transport failures. */
-export type ApiErrorCode =
-  | 'VALIDATION_ERROR'
-  | 'OUTSIDE_BUSINESS_HOURS'
-  | 'SMS_COOLDOWN'
-  | 'SMS_DAILY_LIMIT'
-  | 'SMS_CODE_INVALID'
-  | 'SMS_CODE_EXPIRED'
-  | 'SMS_CODE_EXHAUSTED'
-  | 'CAPTCHA_INVALID'
-  | 'CAPTCHA_EXPIRED'
-  | 'CREDENTIALS_INVALID'
-  | 'LOGIN_LOCKED'
-  | 'ACCOUNT_RESTRICTED'
-  | 'RATE_LIMITED'
-  | 'NOT_SIGNED_IN'
-  | 'SESSION_EXPIRED'
-  | 'CSRF_FAILED'
-  | 'CASE_ALREADY_ACTIVE'
-  | 'NO_ACTIVE_CASE'
-  | 'CASE_STEP_OUT_OF_ORDER'
-  | 'CASE_EXPIRED'
-  | 'IDEMPOTENCY_KEY_REQUIRED'
-  | 'IDEMPOTENCY_KEY_CONFLICT'
-  | 'IDEMPOTENCY_IN_PROGRESS'
-  | 'TASK_NOT_FOUND'
-  | 'FACE_CONSENT_REQUIRED'
-  | 'FACE_NOTICE_OUTDATED'
-  | 'FACE_ATTEMPTS_EXHAUSTED'
-  | 'FACE_NONCE_INVALID'
-  | 'FACE_NONCE_EXPIRED'
-  | 'FACE_NONCE_REUSED'
-  | 'FACE_CLIP_INVALID'
-  | 'FACE_CLIP_TOO_LARGE'
-  | 'FACE_NO_ATTEMPT'
-  | 'IMAGE_TYPE_UNSUPPORTED'
-  | 'IMAGE_UNDECODABLE'
-  | 'IMAGE_TOO_MANY_PIXELS'
-  | 'IMAGE_TOO_LARGE'
-  | 'IDCARD_NOT_READY'
-  | 'IDCARD_NUMBER_INVALID'
-  | 'IDCARD_BIRTH_MISMATCH'
-  | 'IDCARD_SEX_MISMATCH'
-  | 'IDCARD_NUMBER_CHANGED'
-  | 'IDCARD_NAME_CHANGED'
-  | 'IDCARD_EXPIRED'
-  | 'IDCARD_NOT_NEWER'
-  | 'UPDATE_PERIOD_RULE'
-  | 'UPDATE_END_DAY'
-  | 'UPDATE_EXPIRED'
-  | 'UPDATE_NOT_NEWER'
-  | 'UPDATE_START_IN_FUTURE'
-  | 'AGREEMENT_NOT_SCROLLED'
-  | 'AGREEMENT_TOO_FAST'
-  | 'AGREEMENT_VERSION_OUTDATED'
-  | 'AGREEMENTS_NOT_READ'
-  | 'SIGNATURE_EMPTY'
-  | 'SIGNATURE_TOO_SMALL'
-  | 'SIGNATURE_TOO_COMPLEX'
-  | 'SIGNATURE_INVALID'
-  | 'NO_CASE'
-  | 'CASE_NOT_RETURNED'
-  // Client-side: no answer at all, or an answer that is not the API's error shape.
-  | 'NETWORK_ERROR'
-  | 'TIMEOUT'
-  | 'HTTP_ERROR'
-  // Any code a newer server may add.
-  | (string & {})
+/**
+ * Error codes of the customer API: generated from the server's error registry
+ * (`src/api/error-codes.ts`, `idrenew error-codes --write`), plus the client's own for
+ * transport failures (no answer at all). Comparing a code with a string that is not one of
+ * them is a type error.
+ */
+export type ClientErrorCode = 'NETWORK_ERROR' | 'TIMEOUT'
+export type ApiErrorCode = ErrorCode | ClientErrorCode
 
 /** The body of every API error: `{code, message, retryable, fields, detail}`. */
 export interface ApiErrorBody {
@@ -91,7 +32,8 @@ export class ApiError extends Error {
     super(body.message)
     this.name = 'ApiError'
     this.status = status
-    this.code = body.code
+    // A newer server may add a code: it still arrives as a string, handled as any other.
+    this.code = body.code as ApiErrorCode
     this.retryable = body.retryable
     this.fields = body.fields
     this.detail = body.detail
@@ -105,7 +47,7 @@ export class ApiError extends Error {
 }
 
 /** Codes after which the customer must sign in again. */
-export const AUTH_LOST_CODES: ReadonlySet<string> = new Set(['NOT_SIGNED_IN', 'SESSION_EXPIRED'])
+export const AUTH_LOST_CODES: ReadonlySet<string> = new Set<ApiErrorCode>(['NOT_SIGNED_IN', 'SESSION_EXPIRED'])
 
 export function isApiError(error: unknown, code?: ApiErrorCode): error is ApiError {
   return error instanceof ApiError && (code === undefined || error.code === code)
