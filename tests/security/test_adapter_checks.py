@@ -16,15 +16,17 @@ from idrenew.face.domain import runtime
 from idrenew.face.domain.engine import LocalFaceEngine
 from idrenew.face.domain.spoof import ExpoAntiSpoofDetector, NoSpoofDetector, SpoofDetector
 from idrenew.face.domain.types import FaceEngine
+from idrenew.face.identity import IdentityVerifier
 from idrenew.outbox.cfmmc import CfmmcAdapter, DailyFileCfmmcAdapter
 from idrenew.signing import store
 from idrenew.verification.sms import ConsoleSmsBackend, LocmemSmsBackend, SmsBackend
 
 
 def test_every_adapter_interface_has_check_config() -> None:
-    for interface in [SmsBackend, CounterGateway, CfmmcAdapter, FaceEngine, SpoofDetector]:
+    interfaces = [SmsBackend, CounterGateway, CfmmcAdapter, FaceEngine, SpoofDetector]
+    for interface in [*interfaces, IdentityVerifier]:
         assert callable(getattr(interface, "check_config", None)), interface
-    assert [a.id for a in ADAPTERS] == [f"idrenew.E00{n}" for n in range(1, 8)]
+    assert [a.id for a in ADAPTERS] == [f"idrenew.E00{n}" for n in range(1, 9)]
 
 
 def test_demo_sms_backends_say_they_are_not_for_production() -> None:
