@@ -191,6 +191,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         private_file(_sqlite, create=_sqlite.parent.is_dir(), tighten=not PRODUCTION)
         for _suffix in ("-wal", "-shm"):
             private_file(Path(f"{_sqlite}{_suffix}"), tighten=not PRODUCTION)
+else:
+    # A persistent connection is checked before a request uses it: after a database restart
+    # or failover each thread reconnects instead of failing its first request (a 500).
+    _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
