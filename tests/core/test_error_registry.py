@@ -170,6 +170,14 @@ def test_not_checked_outside_debug_and_tests(monkeypatch: Any, settings: Any) ->
         CodedError("NO_SUCH_CODE_ANYWHERE", "x")
 
 
+def test_a_test_s_own_error_class_is_not_registered() -> None:
+    class _TestOnly(AppError):
+        code = "TEST_ONLY_REFUSAL"
+
+    assert "TEST_ONLY_REFUSAL" not in registry()
+    assert error_catalog.stale() == []
+
+
 def test_a_code_has_one_status() -> None:
     with pytest.raises(ValueError, match="NO_ACTIVE_CASE"):
         register("idrenew.tests", ErrorCode("NO_ACTIVE_CASE", 400, "x"))

@@ -83,7 +83,10 @@ def _rank(item: tuple[str, ErrorCode]) -> tuple[int, str]:
 def register(module: str, *entries: ErrorCode) -> dict[str, ErrorCode]:
     """Add ``entries`` declared in ``module`` (its app: ``idrenew.<app>.…``); a code may be
     registered again (another module raises it too, with its own wording) only with the same
-    status."""
+    status. Codes of classes defined outside the product (a test's own ``AppError``) are not
+    registered: what is generated from the registry lists the product's codes only."""
+    if not module.startswith("idrenew."):
+        return {}
     for given in entries:
         entry = ErrorCode(
             given.code,
