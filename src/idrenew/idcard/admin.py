@@ -21,6 +21,7 @@ from idrenew.audit.admin_mixins import (
 )
 from idrenew.core import access
 from idrenew.idcard.models import CardReading, CardUpload
+from idrenew.idcard.selectors import card_confirmed_of
 from idrenew.idcard.services import message_of
 from idrenew.lib.masking import mask_id_number
 
@@ -64,13 +65,18 @@ class CardReadingAdmin(ReadOnlyAdminMixin, AuditedViewMixin, admin.ModelAdmin[Ca
     @admin.display(description="识别值 / 客户修改")
     def comparison(self, obj: CardReading) -> str:
         ocr, edits = obj.ocr, obj.edits
+        # Highlighted as review counts an edit (idcard.selectors): a date in another format
+        # is no change, clearing 长期 counts under valid_to.
+        changed_keys = set(card_confirmed_of(obj).edited)
+        if "valid_to" in changed_keys:
+            changed_keys.add("long_term")
         rows = []
         for key, label in LABELS.items():
             if key not in ocr and key not in edits:
                 continue
             read = _shown(key, ocr.get(key))
             edited = edits.get(key, ocr.get(key)) if key in edits else None
-            changed = key in edits and str(edits[key]) != str(ocr.get(key))
+            changed = key in edits and key in changed_keys
             rows.append((label, read, _shown(key, edited) if key in edits else "", changed))
         return format_html(
             "<table><tr><th>项目</th><th>识别值</th><th>客户提交</th></tr>{}</table>",

@@ -17,12 +17,12 @@ from idrenew.cases.models import RenewalCase
 from idrenew.customers.constants import RENEWAL_ALLOWED
 from idrenew.face.models import FaceAttempt
 from idrenew.idcard.models import CardReading
+from idrenew.idcard.selectors import card_confirmed_of
 from idrenew.lib.files import read_encrypted
 from idrenew.signing.models import SignedDocument
 
 logger = logging.getLogger(__name__)
 RULE_SET_VERSION = "stp-2026-11"
-EDITABLE = ("valid_from", "valid_to", "address")
 
 
 @dataclass(frozen=True)
@@ -156,28 +156,9 @@ def _ocr_confidence(reading: CardReading | None, need: float) -> Check:
     )
 
 
-def _same(key: str, edited: Any, read: Any) -> bool:
-    """Equal once dates are in one format (the card prints 2026.11.21, the form sends ISO)."""
-    a, b = str(edited or ""), str(read or "")
-    if key in ("valid_from", "valid_to"):
-        a, b = a.replace(".", "-"), b.replace(".", "-")
-    return a == b
-
-
 def edited_fields(reading: CardReading | None) -> list[str]:
     """The fields the customer changed from what was read (long-term counts as valid_to)."""
-    if reading is None:
-        return []
-    ocr, edits = reading.ocr, reading.edits
-    changed = []
-    for key in EDITABLE:
-        if key in edits and _same(key, edits.get(key), ocr.get(key)):
-            continue
-        if key in edits:
-            if key == "valid_to" and edits.get(key) in (None, "") and ocr.get(key) == "长期":
-                continue
-            changed.append(key)
-    return changed
+    return [] if reading is None else list(card_confirmed_of(reading).edited)
 
 
 def _address_on_file(case: RenewalCase, reading: CardReading | None) -> Check:
@@ -186,7 +167,7 @@ def _address_on_file(case: RenewalCase, reading: CardReading | None) -> Check:
     label = "证件地址与留档一致"
     if reading is None:
         return Check("ADDRESS_ON_FILE", label, False, "无识别结果", "一致")
-    new = str(reading.edits.get("address") or reading.ocr.get("address") or "")
+    new = card_confirmed_of(reading).address
     same = "".join(new.split()) == "".join(str(case.customer.address).split())
     return Check("ADDRESS_ON_FILE", label, same, "一致" if same else "已变更", "一致")
 
