@@ -3211,7 +3211,7 @@ export interface operations {
             };
             /**
              * @description 与当前状态冲突。可能的错误代码（code）：
-             *     - `CASE_STEP_OUT_OF_ORDER`
+             *     - `CASE_STEP_OUT_OF_ORDER`：请按顺序完成办理步骤，当前应进行的步骤已为您打开
              */
             409: {
                 headers: {
@@ -3223,7 +3223,7 @@ export interface operations {
                      *       "code": "CASE_STEP_OUT_OF_ORDER",
                      *       "detail": null,
                      *       "fields": null,
-                     *       "message": "……",
+                     *       "message": "请按顺序完成办理步骤，当前应进行的步骤已为您打开",
                      *       "retryable": false
                      *     }
                      */
@@ -3902,7 +3902,7 @@ export interface operations {
             /**
              * @description 内容未通过校验。可能的错误代码（code）：
              *     - `AGREEMENT_NOT_SCROLLED`：请完整阅读协议（滑动至文末）后再确认
-             *     - `AGREEMENT_TOO_FAST`
+             *     - `AGREEMENT_TOO_FAST`：请仔细阅读协议，稍后再确认已阅读
              *     - `VALIDATION_ERROR`：填写的信息有误，请检查后重试
              */
             422: {
@@ -4216,7 +4216,7 @@ export interface operations {
             /**
              * @description 无权操作。可能的错误代码（code）：
              *     - `CSRF_FAILED`：页面已过期，请刷新页面后重试
-             *     - `DEMO_CUSTOMER_ONLY`
+             *     - `DEMO_CUSTOMER_ONLY`：仅演示客户可生成演示证件，请拍摄或上传您的身份证照片
              */
             403: {
                 headers: {
@@ -4260,8 +4260,8 @@ export interface operations {
             /**
              * @description 与当前状态冲突。可能的错误代码（code）：
              *     - `CASE_STEP_OUT_OF_ORDER`：请按顺序完成办理步骤，当前应进行的步骤已为您打开
-             *     - `DEMO_NO_BEST_FRAME`
-             *     - `DEMO_PORTRAIT_NO_FACE`
+             *     - `DEMO_NO_BEST_FRAME`：未找到本次人脸识别的照片，请拍摄或上传身份证照片
+             *     - `DEMO_PORTRAIT_NO_FACE`：人脸识别的照片无法用作证件人像，请拍摄或上传身份证照片
              *     - `IDEMPOTENCY_IN_PROGRESS`：上一次提交仍在处理中，请稍候
              *     - `IDEMPOTENCY_KEY_CONFLICT`：该请求已处理过且内容不同，请刷新页面后重新操作
              */
@@ -6276,7 +6276,7 @@ export interface operations {
             };
             /**
              * @description 与当前状态冲突。可能的错误代码（code）：
-             *     - `CASE_STEP_OUT_OF_ORDER`
+             *     - `CASE_STEP_OUT_OF_ORDER`：请按顺序完成办理步骤，当前应进行的步骤已为您打开
              *     - `IDCARD_NOT_READY`：请先上传并通过身份证正反面照片
              */
             409: {
@@ -6289,7 +6289,7 @@ export interface operations {
                      *       "code": "CASE_STEP_OUT_OF_ORDER",
                      *       "detail": null,
                      *       "fields": null,
-                     *       "message": "……",
+                     *       "message": "请按顺序完成办理步骤，当前应进行的步骤已为您打开",
                      *       "retryable": false
                      *     }
                      */
@@ -6872,7 +6872,7 @@ export interface operations {
             };
             /**
              * @description 与当前状态冲突。可能的错误代码（code）：
-             *     - `CASE_NOT_RETURNED`
+             *     - `CASE_NOT_RETURNED`：该申请当前无需补充材料，已为您打开当前应办理的步骤
              *     - `CASE_STEP_OUT_OF_ORDER`：请按顺序完成办理步骤，当前应进行的步骤已为您打开
              *     - `IDEMPOTENCY_IN_PROGRESS`：上一次提交仍在处理中，请稍候
              *     - `IDEMPOTENCY_KEY_CONFLICT`：该请求已处理过且内容不同，请刷新页面后重新操作
@@ -6887,7 +6887,7 @@ export interface operations {
                      *       "code": "CASE_NOT_RETURNED",
                      *       "detail": null,
                      *       "fields": null,
-                     *       "message": "……",
+                     *       "message": "该申请当前无需补充材料，已为您打开当前应办理的步骤",
                      *       "retryable": false
                      *     }
                      */
@@ -7181,7 +7181,7 @@ export interface operations {
             /**
              * @description 内容未通过校验。可能的错误代码（code）：
              *     - `SIGNATURE_EMPTY`：请先在空白处签名
-             *     - `SIGNATURE_INVALID`
+             *     - `SIGNATURE_INVALID`：签名数据不正确，请清除后重新签名
              *     - `SIGNATURE_TOO_COMPLEX`：签名笔画过多，请清除后用正常笔迹重新签名
              *     - `SIGNATURE_TOO_SMALL`：签名过小或过于简单，请在空白处写下完整的姓名
              *     - `VALIDATION_ERROR`：填写的信息有误，请检查后重试
@@ -7511,7 +7511,7 @@ export interface operations {
             };
             /**
              * @description 与当前状态冲突。可能的错误代码（code）：
-             *     - `CASE_STEP_OUT_OF_ORDER`
+             *     - `CASE_STEP_OUT_OF_ORDER`：请按顺序完成办理步骤，当前应进行的步骤已为您打开
              *     - `IDCARD_NOT_READY`：请先上传并通过身份证正反面照片
              */
             409: {
@@ -7524,7 +7524,7 @@ export interface operations {
                      *       "code": "CASE_STEP_OUT_OF_ORDER",
                      *       "detail": null,
                      *       "fields": null,
-                     *       "message": "……",
+                     *       "message": "请按顺序完成办理步骤，当前应进行的步骤已为您打开",
                      *       "retryable": false
                      *     }
                      */
@@ -7759,8 +7759,8 @@ export interface operations {
              *     - `ADDRESS_INVALID`：证件地址只能包含汉字、字母、数字和常用符号（- ( ) # , . / · 、 —），请按证件填写
              *     - `ADDRESS_TOO_LONG`：证件地址不能超过100个字
              *     - `IDENTITY_VALIDITY_MISMATCH`：证件有效期与公安部门登记的信息不一致，请按身份证背面核对有效期后重新提交
-             *     - `TEXT_INVALID_CHARACTERS`
-             *     - `TEXT_TOO_LONG`
+             *     - `TEXT_INVALID_CHARACTERS`：内容含有不可见或控制字符，请删除后重新填写
+             *     - `TEXT_TOO_LONG`：内容过长，请按证件填写
              *     - `UPDATE_END_DAY`：截止日期的月、日应与起始日期相同，请按证件背面核对
              *     - `UPDATE_EXPIRED`：截止日期已过，请按证件背面核对；证件过期请先换领新证
              *     - `UPDATE_NOT_NEWER`：新有效期不晚于原有效期，请按新证件背面核对
@@ -7829,7 +7829,7 @@ export interface operations {
             };
             /**
              * @description 不存在。可能的错误代码（code）：
-             *     - `NO_CASE`
+             *     - `NO_CASE`：您还没有证件更新申请，请从首页开始办理
              */
             404: {
                 headers: {
@@ -7841,7 +7841,7 @@ export interface operations {
                      *       "code": "NO_CASE",
                      *       "detail": null,
                      *       "fields": null,
-                     *       "message": "……",
+                     *       "message": "您还没有证件更新申请，请从首页开始办理",
                      *       "retryable": false
                      *     }
                      */
