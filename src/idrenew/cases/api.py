@@ -13,11 +13,11 @@ from ninja import Field, Router, Schema, Status
 
 from idrenew.cases import selectors, services
 from idrenew.cases.domain.states import IN_PROGRESS, State
+from idrenew.cases.hooks import decider
 from idrenew.cases.models import RenewalCase
 from idrenew.core.auth import CustomerAuth, request_customer
 from idrenew.core.errors import AppError
 from idrenew.core.schemas import EmptyIn, ErrorOut
-from idrenew.customers.constants import RENEWAL_ALLOWED
 from idrenew.customers.models import Customer
 from idrenew.signing import documents as signed_documents
 from idrenew.signing.models import SignedDocument
@@ -26,7 +26,6 @@ router = Router(tags=["证件更新申请"], auth=CustomerAuth())
 Errors = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 410: ErrorOut}
 
 # Reject reasons after which the customer cannot simply apply again online.
-BRANCH_REASONS = frozenset({"ACCOUNT_ABNORMAL"})
 
 
 class NoCase(AppError):
@@ -164,17 +163,6 @@ def case_out(case: RenewalCase) -> CaseOut:
     )
 
 
-def _can_reapply(case: RenewalCase) -> bool:
-    from idrenew.review.models import Decision, DecisionKind
-
-    if case.customer.status not in RENEWAL_ALLOWED:
-        return False
-    decision = (
-        Decision.objects.filter(case=case, kind=DecisionKind.REJECT).order_by("-decided_at").first()
-    )
-    return decision is None or not (set(decision.reasons) & BRANCH_REASONS)
-
-
 def case_documents_out(
     case: RenewalCase, *, customer: Customer, docs: list[SignedDocument] | None = None
 ) -> list[CaseDocumentOut]:
@@ -203,18 +191,16 @@ def case_documents_out(
 def case_status_out(
     case: RenewalCase, *, docs: list[SignedDocument] | None = None
 ) -> CaseStatusOut:
-    from idrenew.review.services import case_outcome
-
     outcome = None
     if case.state_enum in {State.APPROVED, State.REJECTED, State.RETURNED}:
-        body = case_outcome(case)
+        body = decider().outcome(case)
         outcome = OutcomeOut(
             reasons=body["reasons"],
             note=body["note"],
             redo_steps=[RedoStepOut(**s) for s in body["redo_steps"]],
             redo_step=RedoTargetOut(**body["redo_step"]) if body["redo_step"] else None,
             decided_at=body.get("decided_at"),
-            can_reapply=case.state_enum == State.REJECTED and _can_reapply(case),
+            can_reapply=case.state_enum == State.REJECTED and decider().can_reapply(case),
         )
     trading = None
     if case.state_enum == State.APPROVED:
@@ -277,12 +263,10 @@ def case_cancel(request: HttpRequest, payload: EmptyIn) -> CaseOut:
 @router.post("/current/redo", response={200: CaseOut, **Errors}, summary="去补充（退回后重新办理）")
 def case_redo(request: HttpRequest, payload: EmptyIn) -> CaseOut:
     """需补充: the case goes back to the first step staff named; the app opens that step."""
-    from idrenew.review.services import case_redo as review_case_redo
-
     case = services.case_current(customer=request_customer(request))
     if case.state_enum != State.RETURNED:
         raise CaseNotReturned(detail={"case": services.case_summary(case)})
-    return case_out(review_case_redo(case=case, request=request))
+    return case_out(decider().redo(case=case, request=request))
 
 
 # --- 我的办理记录: every case, its decision and signed documents --------------------------

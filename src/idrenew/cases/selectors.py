@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from idrenew.cases.constants import ACTIVE_STATE_VALUES
-from idrenew.cases.domain.states import LABELS, State
+from idrenew.cases.hooks import decider
 from idrenew.cases.models import RenewalCase
 from idrenew.customers.models import Customer
 
@@ -36,31 +36,7 @@ def case_of_customer(*, customer: Customer, reference: str) -> RenewalCase | Non
     )
 
 
-# The decisions a customer reads (a reviewer's recommendation under four-eyes is internal),
-# with the labels of the states they lead to.
-CUSTOMER_DECISION_STATES = {
-    "approve": State.APPROVED,
-    "auto_approve": State.APPROVED,
-    "reject": State.REJECTED,
-    "return": State.RETURNED,
-}
-
-
 def case_decisions_for_customer(case: RenewalCase) -> list[dict[str, Any]]:
     """The back office's decisions on the case, oldest first, as the customer reads them:
     the outcome's label, the reason labels, the staff member's note, the time."""
-    from idrenew.review.models import Decision
-
-    rows = Decision.objects.filter(case=case, kind__in=list(CUSTOMER_DECISION_STATES)).order_by(
-        "decided_at"
-    )
-    return [
-        {
-            "kind": d.kind,
-            "label": LABELS[CUSTOMER_DECISION_STATES[d.kind]],
-            "reasons": d.reason_labels,
-            "note": d.note,
-            "decided_at": d.decided_at,
-        }
-        for d in rows
-    ]
+    return decider().decisions_for_customer(case)

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_record
+from idrenew.cases.hooks import decider
 from idrenew.cases.models import RenewalCase
 from idrenew.face.identity import (
     OUTCOME_LABELS,
@@ -268,14 +269,4 @@ def deliver_identity_retry(event: OutboxEvent, payload: dict[str, Any]) -> str |
 
 def _refresh_review(case: RenewalCase) -> None:
     """A submitted case waiting for a person shows the settled answer in its checks."""
-    from idrenew.cases.domain.states import State
-    from idrenew.review.checks import case_checks
-    from idrenew.review.models import CaseReview
-
-    if case.state != State.SUBMITTED:
-        return
-    review = CaseReview.objects.filter(case=case).first()
-    if review is None:
-        return
-    review.checks = case_checks(case)
-    review.save(update_fields=["checks", "updated_at"])
+    decider().refresh_checks(case)

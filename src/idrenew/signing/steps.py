@@ -22,14 +22,14 @@ from django.utils import timezone
 from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_customer
 from idrenew.cases.domain.states import State
+from idrenew.cases.hooks import decider
 from idrenew.cases.models import RenewalCase
 from idrenew.cases.services import case_require_state, case_transition
 from idrenew.core.errors import CodedError
 from idrenew.core.models import TaskRecord
 from idrenew.core.tasks import task_submit
 from idrenew.face.identity_services import identity_require_clear
-from idrenew.idcard.domain.types import card_date
-from idrenew.idcard.models import CardReading
+from idrenew.idcard.selectors import card_confirmed
 from idrenew.lib.files import read_encrypted, save_encrypted
 from idrenew.lib.net import client_ip, user_agent
 from idrenew.signing import services
@@ -60,14 +60,10 @@ def _error(code: str, message: str, status: int = 422, **detail: Any) -> CodedEr
 def case_data(case: RenewalCase, *, today: datetime | None = None) -> CaseData:
     """The agreements' values: the record on file, and the new card as confirmed at step 6."""
     customer = case.customer
-    reading = CardReading.objects.filter(case=case).first()
-    if reading is None:
+    card = card_confirmed(case)
+    if card is None:
         raise _error("CASE_STEP_OUT_OF_ORDER", "请先完成身份证信息确认", status=409)
-    values = {**reading.ocr, **reading.edits}
-    new_from = card_date(values.get("valid_from"))
-    long_term = values.get("long_term") is True or values.get("valid_to") in (None, "长期")
-    new_to = None if long_term else card_date(values.get("valid_to"))
-    if new_from is None:
+    if card.valid_from is None:
         raise _error("CASE_STEP_OUT_OF_ORDER", "请先完成证件更新信息确认", status=409)
     return CaseData(
         customer_name=customer.name,
@@ -75,9 +71,9 @@ def case_data(case: RenewalCase, *, today: datetime | None = None) -> CaseData:
         id_number=customer.id_number,
         old_valid_from=customer.id_valid_from,
         old_valid_to=None if customer.id_long_term else customer.id_valid_to,
-        new_valid_from=new_from,
-        new_valid_to=new_to,
-        address=str(values.get("address") or customer.address),
+        new_valid_from=card.valid_from,
+        new_valid_to=card.valid_to,
+        address=card.address or str(customer.address),
         sign_date=timezone.localdate(today) if today else timezone.localdate(),
         case_reference=case.reference,
         broker_name=settings.IDRENEW_SIGNING_BROKER_NAME,
@@ -489,8 +485,6 @@ def document_pdf(*, case: RenewalCase, key: str, request: HttpRequest | None) ->
 
 def case_submit(*, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
     """提交 (step 9 → 10): the case is frozen and waits for review."""
-    from idrenew.review.services import review_on_submit
-
     case_require_state(case, [State.SIGNED])
     identity_require_clear(case)  # a definite public-security refusal: branch only
     with transaction.atomic():
@@ -503,6 +497,6 @@ def case_submit(*, case: RenewalCase, request: HttpRequest | None) -> RenewalCas
         )
         # The queue entry, the automatic checks and the 已受理 SMS (via the outbox), or,
         # with straight-through processing on and every check passed, the approval.
-        review_on_submit(case=submitted, request=request)
+        decider().on_submitted(case=submitted, request=request)
     submitted.refresh_from_db()
     return submitted

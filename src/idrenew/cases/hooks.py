@@ -1,0 +1,51 @@
+"""The case hooks: how the app that decides on cases plugs into the case's life.
+
+``cases`` sits below the apps that decide (``review``) and must not import them. It names
+what it needs here; ``review`` registers its implementation in ``ReviewConfig.ready`` (one
+decider: submitting a case without one is a configuration error, never a silent no-op).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from idrenew.cases.models import RenewalCase
+
+
+class CaseDecider(Protocol):
+    def on_submitted(self, *, case: RenewalCase, request: HttpRequest | None) -> None:
+        """In the submission's transaction: checks, queue entry, notice, straight-through."""
+
+    def outcome(self, case: RenewalCase) -> dict[str, Any]:
+        """The status page's outcome: reasons, note, redo_steps, redo_step, decided_at."""
+
+    def redo(self, *, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
+        """A returned case goes back to the first step staff named."""
+
+    def can_reapply(self, case: RenewalCase) -> bool:
+        """Whether a rejected case's customer may start again (not for a branch-only refusal)."""
+
+    def refresh_checks(self, case: RenewalCase) -> None:
+        """A submitted case waiting for a person: recompute its automatic checks (an answer
+        that arrived after submission, e.g. the public-security identity check)."""
+
+    def decisions_for_customer(self, case: RenewalCase) -> list[dict[str, Any]]:
+        """The decisions a customer reads, oldest first: kind, label, reasons, note, decided_at."""
+
+
+_decider: CaseDecider | None = None
+
+
+def decider_register(decider: CaseDecider) -> None:
+    global _decider
+    _decider = decider
+
+
+def decider() -> CaseDecider:
+    if _decider is None:
+        raise ImproperlyConfigured("no case decider registered (is idrenew.review installed?)")
+    return _decider

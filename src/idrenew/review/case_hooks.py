@@ -1,0 +1,71 @@
+"""Review's side of the case hooks (``cases/hooks.py``), registered in ``ReviewConfig.ready``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from idrenew.cases.domain.states import LABELS, State
+from idrenew.cases.models import RenewalCase
+from idrenew.customers.constants import RENEWAL_ALLOWED
+from idrenew.review import services
+from idrenew.review.checks import case_checks
+from idrenew.review.models import CaseReview, Decision, DecisionKind
+
+# A refusal only the branch can resolve: the customer may not simply start again.
+BRANCH_REASONS = frozenset({"ACCOUNT_ABNORMAL"})
+
+# The decisions a customer reads (a reviewer's recommendation under four-eyes is internal),
+# with the labels of the states they lead to.
+CUSTOMER_DECISION_STATES = {
+    "approve": State.APPROVED,
+    "auto_approve": State.APPROVED,
+    "reject": State.REJECTED,
+    "return": State.RETURNED,
+}
+
+
+class ReviewDecider:
+    def on_submitted(self, *, case: RenewalCase, request: HttpRequest | None) -> None:
+        services.review_on_submit(case=case, request=request)
+
+    def outcome(self, case: RenewalCase) -> dict[str, Any]:
+        return services.case_outcome(case)
+
+    def redo(self, *, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
+        return services.case_redo(case=case, request=request)
+
+    def refresh_checks(self, case: RenewalCase) -> None:
+        if case.state != State.SUBMITTED:
+            return
+        review = CaseReview.objects.filter(case=case).first()
+        if review is None:
+            return
+        review.checks = case_checks(case)
+        review.save(update_fields=["checks", "updated_at"])
+
+    def can_reapply(self, case: RenewalCase) -> bool:
+        if case.customer.status not in RENEWAL_ALLOWED:
+            return False
+        decision = (
+            Decision.objects.filter(case=case, kind=DecisionKind.REJECT)
+            .order_by("-decided_at")
+            .first()
+        )
+        return decision is None or not (set(decision.reasons) & BRANCH_REASONS)
+
+    def decisions_for_customer(self, case: RenewalCase) -> list[dict[str, Any]]:
+        rows = Decision.objects.filter(case=case, kind__in=list(CUSTOMER_DECISION_STATES)).order_by(
+            "decided_at"
+        )
+        return [
+            {
+                "kind": d.kind,
+                "label": LABELS[CUSTOMER_DECISION_STATES[d.kind]],
+                "reasons": d.reason_labels,
+                "note": d.note,
+                "decided_at": d.decided_at,
+            }
+            for d in rows
+        ]
