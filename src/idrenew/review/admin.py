@@ -1,4 +1,8 @@
-"""Back office: decisions and review records, read-only (the case page is where staff act)."""
+"""Back office: decisions and review records, read-only (the case page is where staff act).
+
+The review queue and case page (the ``RenewalCase`` admin) live in ``admin_cases``; importing
+it here registers them when Django discovers this module.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from django.utils.html import format_html, format_html_join
 
 from idrenew.audit.admin_mixins import AuditedViewMixin, ReadOnlyAdminMixin
 from idrenew.cases.domain.states import STEPS
-from idrenew.review import selectors
+from idrenew.review import admin_cases, selectors
 from idrenew.review.models import CaseReview, Decision
+
+__all__ = ["admin_cases"]
 
 
 def _case_link(case_id: Any, reference: str) -> str:

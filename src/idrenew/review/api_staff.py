@@ -347,7 +347,7 @@ class QueueOut(Schema):
 
 
 def queue_cases(user: Any, f: QueueFilter, now: datetime) -> QuerySet[RenewalCase]:
-    from idrenew.cases.admin import QUEUE_ORDERING
+    from idrenew.review.admin_cases import QUEUE_ORDERING
 
     qs = RenewalCase.objects.select_related(
         "customer", "review", "review__claimed_by", "review__recommended_by"

@@ -1,5 +1,8 @@
 """Back office: the review queue (the case changelist) and the case page (its change view).
 
+Registered for ``cases.RenewalCase`` from review, which owns the queue; the admin URLs stay
+``/admin/cases/renewalcase/...``.
+
 The queue lists every case with what a reviewer sorts by (waiting time against the service
 level, the automatic checks, who holds it); submitted cases come first, oldest first. The page
 is read-only: decisions are POST forms to ``review.views_case``. Every look is audited.
