@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+# Something shaped like an ID number, standing alone in free text.
+ID_NUMBER_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{7,8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+
 
 def mask_id_number(value: str) -> str:
     """First 6 and last 4 characters of an ID number, the rest as ``*``."""
@@ -23,3 +28,8 @@ def mask_name(value: str) -> str:
     if not value:
         return ""
     return value[0] + "*" * max(1, len(value) - 1)
+
+
+def scrub(text: str) -> str:
+    """Free text for a page: anything shaped like an 18-digit ID number is masked."""
+    return ID_NUMBER_PATTERN.sub(lambda m: m.group(1) + "********" + m.group(2), text or "")

@@ -18,10 +18,10 @@ from django.utils.html import format_html
 from idrenew.audit.admin_mixins import ReadOnlyAdminMixin
 from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_record
+from idrenew.lib.masking import scrub
 from idrenew.outbox.handlers import CFMMC_CHANGE, COUNTER_UPDATE, SMS_NOTIFY
 from idrenew.outbox.models import OutboxEvent, OutboxStatus
 from idrenew.outbox.services import outbox_dispatch, outbox_retry
-from idrenew.review.selectors import scrub
 
 TOPIC_LABELS = {
     COUNTER_UPDATE: "柜台系统资料更新",

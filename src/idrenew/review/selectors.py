@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,7 +34,7 @@ from idrenew.face.models import FaceAttempt
 from idrenew.idcard.domain.types import card_date
 from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.idcard.services import message_of
-from idrenew.lib.masking import mask_id_number
+from idrenew.lib.masking import mask_id_number, scrub
 from idrenew.review.checks import edited_fields
 from idrenew.review.models import CaseReview, Decision, DecisionKind, RejectReason
 from idrenew.review.services import RETURNABLE_STEPS
@@ -43,7 +42,6 @@ from idrenew.signing.models import SignedDocument
 
 logger = logging.getLogger(__name__)
 
-ID_NUMBER_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{7,8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 VERIFY_CACHE_SECONDS = 3600
 
 ACTION_LABELS = {
@@ -106,11 +104,6 @@ def flag_message(code: str) -> str:
     generic = message_of("")
     text = message_of(code)
     return "需人工核对" if text == generic else text
-
-
-def scrub(text: str) -> str:
-    """Free text for a page: anything shaped like an 18-digit ID number is masked."""
-    return ID_NUMBER_PATTERN.sub(lambda m: m.group(1) + "********" + m.group(2), text or "")
 
 
 # --- the queue ---------------------------------------------------------------------------
