@@ -31,6 +31,7 @@ class RateLimitUnavailable(AppError):
     status = 503
     default_message = "系统繁忙，暂时无法验证身份，请稍后再试"
     retryable = True
+    staff_message = "限流计数（Redis）不可用，登录请求被拒绝：请检查 Redis"
 
 
 @dataclass(frozen=True)

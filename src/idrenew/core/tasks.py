@@ -118,6 +118,7 @@ class TaskQueueUnavailable(AppError):
     status = 503
     default_message = "系统繁忙，暂时无法处理，请稍后重新提交"
     retryable = True
+    staff_message = "任务队列（消息代理）不可用，任务未提交：请检查 broker 后重试"
 
 
 def _publish(run_task: Any, record: TaskRecord, request_id: str) -> None:

@@ -9,6 +9,7 @@ class IdentityNotSamePerson(AppError):
     status = 409
     default_message = "人脸与公安部门登记的身份证照片比对未通过，无法在线办理。" + BRANCH_ROUTE
     retryable = False
+    staff_message = "公安人像比对结论为非同一人：不可在线通过，客户需临柜办理"
 
 
 class IdentityRecordMismatch(AppError):
@@ -18,6 +19,7 @@ class IdentityRecordMismatch(AppError):
         "您的身份证号码、姓名与公安部门登记的信息核验不一致，无法在线办理。" + BRANCH_ROUTE
     )
     retryable = False
+    staff_message = "公安身份核验结论为号码与姓名不一致：不可在线通过，客户需临柜办理"
 
 
 class IdentityValidityMismatch(AppError):
