@@ -347,7 +347,7 @@ def render_nginx_site(
     upstreams: list[str],
     cert: Path,
     key: Path,
-    static_root: Path,
+    cache_dir: Path,
     staff_allow: Path,
     monitor_allow: Path,
     log_dir: Path,
@@ -374,7 +374,7 @@ def render_nginx_site(
     )
     sub("/etc/idrenew/tls/fullchain.pem", str(cert), 1)
     sub("/etc/idrenew/tls/privkey.pem", str(key), 1)
-    sub("alias /var/lib/idrenew/static/;", f"alias {static_root}/;", 1)
+    sub("/var/cache/nginx/idrenew", str(cache_dir), 1)
     sub("/etc/idrenew/nginx/staff-allow.conf", str(staff_allow))
     sub("/etc/idrenew/nginx/monitor-allow.conf", str(monitor_allow))
     sub("/var/log/nginx/idrenew.access.log", str(log_dir / "nginx-access.log"))
@@ -905,7 +905,7 @@ class Stack:
                 upstreams=[self.gunicorn_bind],
                 cert=cert,
                 key=key,
-                static_root=self.data_dir / "static",
+                cache_dir=self.root / "nginx-cache",
                 staff_allow=staff,
                 monitor_allow=monitor,
                 log_dir=self.logs,

@@ -162,7 +162,7 @@ def test_nginx_accepts_the_site(tmp_path: Path) -> None:
             upstreams=["127.0.0.1:3"],
             cert=cert,
             key=key,
-            static_root=tmp_path / "static",
+            cache_dir=tmp_path / "cache",
             staff_allow=tmp_path / "staff-allow.conf",
             monitor_allow=tmp_path / "monitor-allow.conf",
             log_dir=tmp_path,
