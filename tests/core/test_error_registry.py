@@ -58,12 +58,13 @@ def _factories(trees: dict[str, ast.Module]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for module, tree in trees.items():
         for node in ast.walk(tree):
-            returns = node.returns if isinstance(node, ast.FunctionDef) else None
-            if returns is not None and (
-                _name(returns) == "CodedError"
-                or (isinstance(returns, ast.Constant) and returns.value == "CodedError")
+            if not isinstance(node, ast.FunctionDef) or node.returns is None:
+                continue
+            returns = node.returns
+            if _name(returns) == "CodedError" or (
+                isinstance(returns, ast.Constant) and returns.value == "CodedError"
             ):
-                out.setdefault(module, set()).add(node.name)  # type: ignore[union-attr]
+                out.setdefault(module, set()).add(node.name)
     return out
 
 
@@ -76,7 +77,7 @@ def raised_codes(trees: dict[str, ast.Module]) -> list[tuple[str, int, str, str]
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module in factories:
                 callables |= {a.asname or a.name for a in node.names} & factories[node.module]
-        coded_classes = set()
+        coded_classes: set[str] = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 bases = {_name(b) for b in node.bases}
