@@ -185,16 +185,10 @@ def test_backup_restores_into_an_empty_environment(
     out.mkdir()
     with _empty_database(restored_dir) as database:
         env = same_secrets_env(restored_dir, database, IDRENEW_BACKUP_KEY=BACKUP_KEY)
-        # A tampered archive is refused by the command in the new environment too, and
-        # leaves it empty.
-        proc = run_idrenew(["restore", str(flipped)], env, check=False)
-        assert proc.returncode != 0 and "SHA-256 differs" in proc.stderr, proc.stderr
         restored = run_idrenew(["restore", str(archive)], env)
         assert "restored the backup" in restored.stdout, restored.stdout
         script = VERIFY_SCRIPT.format(out=str(out), reference=decided.reference)
         proc = run_idrenew(["shell", "-c", script], env)
-        again = run_idrenew(["restore", str(archive)], env, check=False)
-    assert again.returncode != 0 and "not empty" in again.stderr
 
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("REPORT "))
     report = json.loads(line.removeprefix("REPORT "))
