@@ -7759,8 +7759,8 @@ export interface operations {
              *     - `ADDRESS_INVALID`：证件地址只能包含汉字、字母、数字和常用符号（- ( ) # , . / · 、 —），请按证件填写
              *     - `ADDRESS_TOO_LONG`：证件地址不能超过100个字
              *     - `IDENTITY_VALIDITY_MISMATCH`：证件有效期与公安部门登记的信息不一致，请按身份证背面核对有效期后重新提交
-             *     - `TEXT_INVALID_CHARACTERS`：内容含有不可见或控制字符，请删除后重新填写
-             *     - `TEXT_TOO_LONG`：内容过长，请按证件填写
+             *     - `TEXT_INVALID_CHARACTERS`：证件地址含有不可见或控制字符，请删除后重新输入
+             *     - `TEXT_TOO_LONG`：证件地址不能超过1000个字
              *     - `UPDATE_END_DAY`：截止日期的月、日应与起始日期相同，请按证件背面核对
              *     - `UPDATE_EXPIRED`：截止日期已过，请按证件背面核对；证件过期请先换领新证
              *     - `UPDATE_NOT_NEWER`：新有效期不晚于原有效期，请按新证件背面核对

@@ -45,26 +45,21 @@ _SIGN_IN = (
     signin.AccountRestricted,
 )
 
-_CARD_RULES: tuple[ErrorSpec, ...] = tuple(
-    (422, code, message) for code, message in RULE_MESSAGES.items() if code.startswith("IDCARD_")
-)
-_UPDATE_RULES: tuple[ErrorSpec, ...] = tuple(
-    (422, code, message) for code, message in RULE_MESSAGES.items() if code.startswith("UPDATE_")
-)
+# The card's codes, registered from the domain tables (idcard/errors.py).
+_CARD_RULES: tuple[ErrorSpec, ...] = tuple(c for c in RULE_MESSAGES if c.startswith("IDCARD_"))
+_UPDATE_RULES: tuple[ErrorSpec, ...] = tuple(c for c in RULE_MESSAGES if c.startswith("UPDATE_"))
 _ADDRESS: tuple[ErrorSpec, ...] = (
     "TEXT_INVALID_CHARACTERS",
     "TEXT_TOO_LONG",
-    *((422, code, m) for code, m in ADDRESS_MESSAGES.items() if code != "ADDRESS_TOO_SHORT"),
+    *(code for code in ADDRESS_MESSAGES if code != "ADDRESS_TOO_SHORT"),
 )
-_FILE: tuple[ErrorSpec, ...] = tuple(
-    (413 if code == "IMAGE_TOO_LARGE" else 400, code, m) for code, m in FILE_ERRORS.items()
-)
-_CASE_NOT_FOUND = (404, "CASE_NOT_FOUND", "未找到该办理记录，请返回我的办理记录重新选择")
-_NOT_READY = (409, "IDCARD_NOT_READY", "请先上传并通过身份证正反面照片")
+_FILE: tuple[ErrorSpec, ...] = tuple(FILE_ERRORS)
+_CASE_NOT_FOUND = "CASE_NOT_FOUND"
+_NOT_READY = "IDCARD_NOT_READY"
 _SIGNING_STEP = "CASE_STEP_OUT_OF_ORDER"
 _AGREEMENT = (
-    (404, "AGREEMENT_UNKNOWN", "未找到该协议，请返回重试"),
-    (409, "AGREEMENT_VERSION_OUTDATED", "协议已更新，请重新阅读最新版本"),
+    "AGREEMENT_UNKNOWN",
+    "AGREEMENT_VERSION_OUTDATED",
 )
 
 OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
@@ -85,7 +80,7 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
         signin.SmsCodeInvalid,
         signin.SmsCodeExpired,
         signin.SmsCodeExhausted,
-        (403, "CSRF_FAILED", "页面已过期，请刷新页面后重试"),
+        "CSRF_FAILED",
     ),
     "idrenew_verification_api_captcha": (signin.CaptchaRateLimited, RateLimitUnavailable),
     "idrenew_verification_api_password": (
@@ -93,7 +88,7 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
         signin.CaptchaInvalid,
         signin.CaptchaExpired,
         signin.CredentialsInvalid,
-        (403, "CSRF_FAILED", "页面已过期，请刷新页面后重试"),
+        "CSRF_FAILED",
     ),
     "idrenew_verification_api_logout": NONE,
     # the case
@@ -144,7 +139,7 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
     # the demo's shortcut at step 4 (IDRENEW_DEMO=1 only)
     "idrenew_idcard_demo_api_demo_idcards": (
         *_STEP,
-        (404, "DEMO_DISABLED", "仅演示环境提供此功能，请拍摄或上传您的身份证照片"),
+        "DEMO_DISABLED",
         "DEMO_CUSTOMER_ONLY",
         "DEMO_NO_BEST_FRAME",
         "DEMO_PORTRAIT_NO_FACE",
@@ -167,21 +162,21 @@ OPERATION_ERRORS: dict[str, tuple[ErrorSpec, ...]] = {
     "idrenew_signing_api_agreements": (*_CURRENT, _SIGNING_STEP),
     "idrenew_signing_api_agreements_done": (
         *_STEP,
-        (409, "AGREEMENTS_NOT_READ", "请先阅读全部协议"),
+        "AGREEMENTS_NOT_READ",
     ),
     "idrenew_signing_api_agreement_event": (*_STEP, *_AGREEMENT),
     "idrenew_signing_api_agreement_read": (
         *_STEP,
         *_AGREEMENT,
-        (422, "AGREEMENT_NOT_SCROLLED", "请完整阅读协议（滑动至文末）后再确认"),
+        "AGREEMENT_NOT_SCROLLED",
         "AGREEMENT_TOO_FAST",
     ),
     "idrenew_signing_api_signature": (
         *_STEP,
         (409, "AGREEMENT_VERSION_OUTDATED", "协议已更新，请重新阅读最新版本后再签署"),
-        (422, "SIGNATURE_EMPTY", "请先在空白处签名"),
-        (422, "SIGNATURE_TOO_SMALL", "签名过小或过于简单，请在空白处写下完整的姓名"),
-        (422, "SIGNATURE_TOO_COMPLEX", "签名笔画过多，请清除后用正常笔迹重新签名"),
+        "SIGNATURE_EMPTY",
+        "SIGNATURE_TOO_SMALL",
+        "SIGNATURE_TOO_COMPLEX",
         "SIGNATURE_INVALID",
         TaskQueueUnavailable,
     ),

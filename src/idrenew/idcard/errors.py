@@ -6,6 +6,7 @@ demo's shortcut at step 4. They are raised as ``CodedError(code, …)``."""
 from __future__ import annotations
 
 from idrenew.core.errors import ErrorCode, register
+from idrenew.idcard.domain.address import LABEL, MAX_LENGTH
 from idrenew.idcard.domain.address import MESSAGES as ADDRESS_MESSAGES
 from idrenew.idcard.domain.rules import MESSAGES as RULE_MESSAGES
 from idrenew.idcard.domain.rules import RENEWAL_REFUSALS
@@ -14,7 +15,7 @@ from idrenew.idcard.domain.types import FILE_ERRORS
 IDCARD_NOT_READY = ErrorCode("IDCARD_NOT_READY", 409, "请先上传并通过身份证正反面照片")
 
 CODES = register(
-    "idcard",
+    __name__,
     *(
         ErrorCode(code, 413 if code == "IMAGE_TOO_LARGE" else 400, message)
         for code, message in FILE_ERRORS.items()
@@ -38,8 +39,9 @@ CODES = register(
         for code, message in ADDRESS_MESSAGES.items()
         if code != "ADDRESS_TOO_SHORT"
     ),
-    ErrorCode("TEXT_INVALID_CHARACTERS", 422, "内容含有不可见或控制字符，请删除后重新填写"),
-    ErrorCode("TEXT_TOO_LONG", 422, "内容过长，请按证件填写"),
+    # lib.text's refusals of the address (its label and a 10x length cap: domain/address.py).
+    ErrorCode("TEXT_INVALID_CHARACTERS", 422, f"{LABEL}含有不可见或控制字符，请删除后重新输入"),
+    ErrorCode("TEXT_TOO_LONG", 422, f"{LABEL}不能超过{10 * MAX_LENGTH}个字"),
     IDCARD_NOT_READY,
     ErrorCode(
         "DEMO_DISABLED", 404, "仅演示环境提供此功能，请拍摄或上传您的身份证照片", retryable=False
