@@ -160,6 +160,9 @@ def test_a_coded_error_with_an_unknown_code_fails_at_once_in_tests() -> None:
     with pytest.raises(UnknownErrorCode):  # registered with 404
         CodedError("NO_ACTIVE_CASE", "x", status=400)
     assert CodedError("SIGNATURE_EMPTY", "请先在空白处签名").as_body()["code"] == "SIGNATURE_EMPTY"
+    # By code alone: status and message from the registry.
+    refusal = CodedError("AGREEMENTS_NOT_READ")
+    assert (refusal.http_status(), refusal.message) == (409, "请先阅读全部协议")
 
 
 def test_not_checked_outside_debug_and_tests(monkeypatch: Any, settings: Any) -> None:

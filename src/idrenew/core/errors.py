@@ -254,15 +254,22 @@ class CodedError(AppError):
     def __init__(
         self,
         code: str,
-        message: str,
+        message: str | None = None,
         *,
-        status: int = 422,
+        status: int | None = None,
         retryable: bool = True,
         detail: dict[str, Any] | None = None,
         fields: dict[str, str] | None = None,
     ) -> None:
+        """``message`` and ``status`` default to the registry's (422 for a code it does not
+        know, outside DEBUG and tests, where an unknown code fails at once)."""
+        entry = _CODES.get(code) or (registry().get(code) if status is None else None)
+        if status is None:
+            status = entry.status if entry is not None else 422
         if strict():
             check_raised(code, status)
+        if message is None and entry is not None:
+            message = entry.message
         super().__init__(message, detail=detail, fields=fields)
         self.error_code = code
         self.error_status = status
