@@ -615,6 +615,19 @@ def _restore_sqlite(chunks: Iterable[bytes]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def restore_files(archive: Path, manifest: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+    """Put the archived objects back into the file storage (local folder or S3 bucket)
+    under their own names."""
+    for entry in entries:
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+            for chunk in _payload(archive, manifest, entry):
+                spool.write(chunk)
+            spool.seek(0)
+            saved = default_storage.save(entry["name"], File(spool, name=entry["name"]))
+        if saved != entry["name"]:
+            raise BackupError(f"the storage renamed {entry['name']!r} to {saved!r}")
+
+
 def _write_file(path: Path, chunks: Iterable[bytes], *, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(path.name + ".tmp")
@@ -645,14 +658,7 @@ def backup_restore(
     say("database restored")
 
     files = by_section.get("files", [])
-    for entry in files:
-        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-            for chunk in _payload(archive, manifest, entry):
-                spool.write(chunk)
-            spool.seek(0)
-            saved = default_storage.save(entry["name"], File(spool, name=entry["name"]))
-        if saved != entry["name"]:
-            raise BackupError(f"the storage renamed {entry['name']!r} to {saved!r}")
+    restore_files(archive, manifest, files)
     say(f"{len(files)} stored files restored")
 
     ca_dir = Path(settings.IDRENEW_SIGNING_DIR)
