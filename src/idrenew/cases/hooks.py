@@ -7,6 +7,8 @@ decider: submitting a case without one is a configuration error, never a silent 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
@@ -14,6 +16,14 @@ from django.http import HttpRequest
 
 if TYPE_CHECKING:
     from idrenew.cases.models import RenewalCase
+
+
+@dataclass(frozen=True)
+class DecisionNotice:
+    """What a decision's SMS names: the reasons' labels (reject), the steps to redo (return)."""
+
+    reason_labels: list[str]
+    steps: list[int]
 
 
 class CaseDecider(Protocol):
@@ -32,6 +42,11 @@ class CaseDecider(Protocol):
     def refresh_checks(self, case: RenewalCase) -> None:
         """A submitted case waiting for a person: recompute its automatic checks (an answer
         that arrived after submission, e.g. the public-security identity check)."""
+
+    def decision_notice(
+        self, *, case_id: Any, kind: str, before: datetime
+    ) -> DecisionNotice | None:
+        """The latest decision of ``kind`` ("reject" or "return") taken up to ``before``."""
 
     def decisions_for_customer(self, case: RenewalCase) -> list[dict[str, Any]]:
         """The decisions a customer reads, oldest first: kind, label, reasons, note, decided_at."""

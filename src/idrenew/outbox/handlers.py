@@ -7,15 +7,15 @@ from typing import Any
 
 from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_record
+from idrenew.cases import notices
 from idrenew.cases.domain.states import STEPS
+from idrenew.cases.hooks import decider
 from idrenew.customers.constants import AccountStatus
 from idrenew.customers.gateway import IdUpdate, IdUpdateResult, counter_gateway
 from idrenew.customers.models import Customer
 from idrenew.outbox.cfmmc import CustomerChange, cfmmc_adapter
 from idrenew.outbox.models import OutboxEvent
 from idrenew.outbox.services import Refusal, handles, outbox_add
-from idrenew.review import notices
-from idrenew.review.models import Decision, DecisionKind
 from idrenew.verification.models import OutboundSms
 from idrenew.verification.services import sms_deliver
 from idrenew.verification.sms import CASE_REJECTED, CASE_RETURNED
@@ -115,19 +115,15 @@ def sms_params(event: OutboxEvent, payload: dict[str, Any]) -> dict[str, str]:
     purpose = payload["purpose"]
     params = {"reference": event.case_reference}
     if purpose in (CASE_REJECTED, CASE_RETURNED):
-        kind = DecisionKind.REJECT if purpose == CASE_REJECTED else DecisionKind.RETURN
-        decision = (
-            Decision.objects.filter(
-                case_id=event.case_id, kind=kind, decided_at__lte=event.created_at
-            )
-            .order_by("-decided_at")
-            .first()
+        kind = "reject" if purpose == CASE_REJECTED else "return"
+        notice = decider().decision_notice(
+            case_id=event.case_id, kind=kind, before=event.created_at
         )
         if purpose == CASE_REJECTED:
-            labels = decision.reason_labels if decision is not None else []
+            labels = notice.reason_labels if notice is not None else []
             params["reason"] = join_within(labels) or "详见办理进度"
         else:
-            steps = sorted(int(n) for n in (decision.steps if decision is not None else []))
+            steps = sorted(notice.steps if notice is not None else [])
             params["steps"] = join_within([STEPS[n - 1].title for n in steps], "、") or "相关步骤"
     return params
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 
 from idrenew.cases.domain.states import LABELS, State
+from idrenew.cases.hooks import DecisionNotice
 from idrenew.cases.models import RenewalCase
 from idrenew.customers.constants import RENEWAL_ALLOWED
 from idrenew.review import services
@@ -44,6 +46,18 @@ class ReviewDecider:
             return
         review.checks = case_checks(case)
         review.save(update_fields=["checks", "updated_at"])
+
+    def decision_notice(
+        self, *, case_id: Any, kind: str, before: datetime
+    ) -> DecisionNotice | None:
+        decision = (
+            Decision.objects.filter(case_id=case_id, kind=kind, decided_at__lte=before)
+            .order_by("-decided_at")
+            .first()
+        )
+        if decision is None:
+            return None
+        return DecisionNotice(list(decision.reason_labels), [int(n) for n in decision.steps])
 
     def can_reapply(self, case: RenewalCase) -> bool:
         if case.customer.status not in RENEWAL_ALLOWED:

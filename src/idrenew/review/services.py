@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_record
+from idrenew.cases import notices
 from idrenew.cases.domain.states import LABELS, STATE_BEFORE_STEP, STEPS, State
 from idrenew.cases.models import RenewalCase
 from idrenew.cases.services import case_transition
@@ -35,7 +36,7 @@ from idrenew.customers.selectors import (
 )
 from idrenew.outbox.handlers import CFMMC_CHANGE, COUNTER_UPDATE, SMS_NOTIFY
 from idrenew.outbox.services import outbox_add
-from idrenew.review import errors, notices
+from idrenew.review import errors
 from idrenew.review.checks import case_checks, rule_set
 from idrenew.review.models import CaseReview, Decision, DecisionKind, RejectReason
 
