@@ -354,8 +354,9 @@ def main() -> int:
         "",
         f"- server CPU per completed case: **{per_case:.2f} s** (all CPU of the window over "
         "the approved cases: journeys cut off at the end add to it)",
-        f"- CPU available in the window: {seconds * (os.cpu_count() or 1)} s; server share "
-        f"{total_server / (seconds * (os.cpu_count() or 1)):.0%}",
+        f"- CPU of the machine in the run's wall time: {wall * (os.cpu_count() or 1):.0f} s; "
+        f"server share {total_server / (wall * (os.cpu_count() or 1)):.0%} (the rest: idle, "
+        "PostgreSQL, Redis, RabbitMQ, the client and anything else running on the machine)",
         "",
         "## Beside the bare engines (CPU s, in-process, median of 3)",
         "",
