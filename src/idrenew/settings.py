@@ -353,7 +353,10 @@ CELERY_TASK_ACKS_LATE = True
 # take seconds; Redis's default of an hour would leave the customer waiting that long).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": envint("IDRENEW_CELERY_VISIBILITY_TIMEOUT", 300)
+    "visibility_timeout": envint("IDRENEW_CELERY_VISIBILITY_TIMEOUT", 300),
+    # Look for such messages every 10 s (kombu's default scans every 100 s).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"

@@ -5,7 +5,8 @@ What the customer saw: the card photo upload answered 202 as usual; while the wo
 dead the task status read "running"; once a worker was back the message was delivered again
 (acks_late, and Redis gives an unacknowledged message back after the visibility timeout:
 IDRENEW_CELERY_VISIBILITY_TIMEOUT, 300 s by default, 5 s here) and the poll showed the card's
-reading (or a coded refusal), with no second upload.
+reading (or a coded refusal), with no second upload. With only the pool child killed (the
+OOM killer's choice) the master put the message back at once and its new child ran it.
 
 Nothing lost or duplicated: one task record, one upload, at most one reading for it; the
 case stayed at step 4 and moved on normally. Before this drill Redis's default visibility
@@ -70,6 +71,16 @@ class Worker:
             assert time.monotonic() < deadline, "the worker did not start in 60 s"
             time.sleep(0.1)
 
+    def kill9_children(self) -> None:
+        """kill -9 the pool children only (the OOM killer's choice): the master lives on."""
+        assert self.proc is not None
+        children = subprocess.run(
+            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        assert children, "the worker has no pool child"
+        for pid in children:
+            os.kill(int(pid), signal.SIGKILL)
+
     def kill9(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -115,8 +126,9 @@ def wait_for(record: TaskRecord, statuses: set[str], timeout: float, step: float
     raise AssertionError(f"task still {status} after {timeout} s")
 
 
+@pytest.mark.parametrize("victim", ["worker", "pool child"])
 def test_worker_killed_mid_ocr_task_is_redelivered(
-    broker: PrivateRedis, at_step_4: ApiClient, tmp_path: Path
+    broker: PrivateRedis, at_step_4: ApiClient, tmp_path: Path, victim: str
 ) -> None:
     worker = Worker(broker, tmp_path / "worker.log")
     worker.start()
@@ -129,11 +141,15 @@ def test_worker_killed_mid_ocr_task_is_redelivered(
         assert resp.status_code == 202, resp.content
         record = TaskRecord.objects.get(pk=resp.json()["task_id"])
         assert wait_for(record, {"running", "succeeded", "failed"}, 60) == "running"
-        worker.kill9()  # in the middle of the OCR
-        time.sleep(1)
-        assert at_step_4.get(f"/api/tasks/{record.pk}").json()["status"] == "running"
-
-        worker.start()  # a worker comes back (systemd restarts it)
+        if victim == "worker":
+            worker.kill9()  # master and child, in the middle of the OCR
+            time.sleep(1)
+            assert at_step_4.get(f"/api/tasks/{record.pk}").json()["status"] == "running"
+            worker.start()  # a worker comes back (systemd restarts it)
+        else:
+            # The master sees its child die, puts the message back (reject on worker lost)
+            # and its new child runs it again.
+            worker.kill9_children()
         final = wait_for(record, {"succeeded", "failed"}, 90, step=0.2)
     finally:
         worker.kill9()
