@@ -10,7 +10,7 @@ from idrenew.core.errors import CodedError, ErrorCode, register
 # colleague, the state, the permission); the default here is what the table in docs/api.md
 # shows.
 CODES = register(
-    "review",
+    __name__,
     ErrorCode("CASE_CLAIMED_BY_OTHER", 409, "该申请正由其他人员办理，请选择其他申请", False),
     ErrorCode("CASE_NOT_CLAIMED", 409, "请先领取该申请再办理（领取超时后需重新领取）", False),
     ErrorCode("CASE_ALREADY_DECIDED", 409, "该申请已处理，无需重复操作", False),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from idrenew.core.errors import ErrorCode, register
 
 CODES = register(
-    "signing",
+    __name__,
     ErrorCode("AGREEMENT_UNKNOWN", 404, "未找到该协议，请返回重试"),
     ErrorCode("AGREEMENT_VERSION_OUTDATED", 409, "协议已更新，请重新阅读最新版本"),
     ErrorCode("AGREEMENT_NOT_SCROLLED", 422, "请完整阅读协议（滑动至文末）后再确认"),
