@@ -5,6 +5,7 @@ Later steps add their own routers."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import register_converter
@@ -13,14 +14,12 @@ from ninja import Field, Router, Schema, Status
 
 from idrenew.cases import selectors, services
 from idrenew.cases.domain.states import IN_PROGRESS, State
-from idrenew.cases.hooks import decider
+from idrenew.cases.hooks import decider, documents
 from idrenew.cases.models import RenewalCase
 from idrenew.core.auth import CustomerAuth, request_customer
 from idrenew.core.errors import AppError
 from idrenew.core.schemas import EmptyIn, ErrorOut
 from idrenew.customers.models import Customer
-from idrenew.signing import documents as signed_documents
-from idrenew.signing.models import SignedDocument
 
 router = Router(tags=["证件更新申请"], auth=CustomerAuth())
 Errors = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 410: ErrorOut}
@@ -164,33 +163,24 @@ def case_out(case: RenewalCase) -> CaseOut:
 
 
 def case_documents_out(
-    case: RenewalCase, *, customer: Customer, docs: list[SignedDocument] | None = None
+    case: RenewalCase, *, customer: Customer, docs: list[Any] | None = None
 ) -> list[CaseDocumentOut]:
     """The case's signed documents with both links; ``customer`` is the signed-in owner."""
-    if docs is None:
-        docs = signed_documents.documents_latest(case)
-    now = timezone.now()
-    out = []
-    for doc in docs:
-        doc.case = case
-        link = signed_documents.document_link_mint(customer=customer, document=doc, now=now)
-        out.append(
-            CaseDocumentOut(
-                key=doc.agreement,
-                title=f"《{doc.title}》",
-                sha256=doc.pdf_sha256,
-                signed_at=timezone.localtime(doc.signed_at),
-                download_url=f"/api/cases/{case.reference}/documents/{doc.agreement}.pdf",
-                link_url=link.url,
-                link_expires_at=link.expires_at,
-            )
+    return [
+        CaseDocumentOut(
+            key=v.key,
+            title=v.title,
+            sha256=v.sha256,
+            signed_at=v.signed_at,
+            download_url=v.download_url,
+            link_url=v.link_url,
+            link_expires_at=v.link_expires_at,
         )
-    return out
+        for v in documents().views(case=case, customer=customer, docs=docs)
+    ]
 
 
-def case_status_out(
-    case: RenewalCase, *, docs: list[SignedDocument] | None = None
-) -> CaseStatusOut:
+def case_status_out(case: RenewalCase, *, docs: list[Any] | None = None) -> CaseStatusOut:
     outcome = None
     if case.state_enum in {State.APPROVED, State.REJECTED, State.RETURNED}:
         body = decider().outcome(case)
@@ -279,7 +269,7 @@ def case_records(request: HttpRequest) -> CaseRecordsOut:
     """Every case of the signed-in customer, newest first, with the decision (reasons as on
     the status page) and the signed documents (both links)."""
     cases = [_expire_if_stale(c) for c in selectors.case_list_for(request_customer(request))]
-    docs = signed_documents.documents_latest_by_case(cases)
+    docs = documents().latest_by_case(cases)
     return CaseRecordsOut(
         cases=[
             CaseRecordOut(**case_status_out(c, docs=docs.get(c.id, [])).model_dump()) for c in cases
@@ -306,6 +296,4 @@ def case_record(request: HttpRequest, reference: str) -> CaseRecordDetailOut:
 def case_record_document(request: HttpRequest, reference: str, key: str) -> HttpResponse:
     """The customer's own signed PDF of any of their cases, open or closed."""
     case = _owned_case(request, reference)
-    doc = signed_documents.document_of_case(case, key)
-    doc.case = case
-    return signed_documents.document_response(document=doc, request=request, via="record")
+    return documents().response(case=case, key=key, request=request)

@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
     from idrenew.cases.models import RenewalCase
+    from idrenew.customers.models import Customer
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,47 @@ def decider() -> CaseDecider:
     if _decider is None:
         raise ImproperlyConfigured("no case decider registered (is idrenew.review installed?)")
     return _decider
+
+
+# --- the signed documents: signing plugs in (SigningConfig.ready) ----------------------------
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A signed agreement as the customer's pages list it, with both links."""
+
+    key: str
+    title: str
+    sha256: str
+    signed_at: datetime
+    download_url: str
+    link_url: str
+    link_expires_at: datetime
+
+
+class CaseDocuments(Protocol):
+    def latest_by_case(self, cases: list[RenewalCase]) -> dict[Any, list[Any]]:
+        """Each case's newest signed documents (opaque to cases), in one query."""
+
+    def views(
+        self, *, case: RenewalCase, customer: Customer, docs: list[Any] | None
+    ) -> list[DocumentView]:
+        """The documents (``docs`` from :meth:`latest_by_case`, or the case's newest) with
+        a short-lived link minted for ``customer``, the signed-in owner."""
+
+    def response(self, *, case: RenewalCase, key: str, request: HttpRequest) -> HttpResponse:
+        """The signed PDF of the case's agreement ``key``, audited as the customer's look."""
+
+
+_documents: CaseDocuments | None = None
+
+
+def documents_register(documents: CaseDocuments) -> None:
+    global _documents
+    _documents = documents
+
+
+def documents() -> CaseDocuments:
+    if _documents is None:
+        raise ImproperlyConfigured("no case documents registered (is idrenew.signing installed?)")
+    return _documents
