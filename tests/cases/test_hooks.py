@@ -18,3 +18,15 @@ def test_no_decider_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(hooks, "_decider", None)
     with pytest.raises(ImproperlyConfigured, match=r"idrenew\.review"):
         hooks.decider()
+
+
+def test_signing_registers_the_case_documents() -> None:
+    from idrenew.signing.case_documents import SignedCaseDocuments
+
+    assert isinstance(hooks.documents(), SignedCaseDocuments)
+
+
+def test_no_case_documents_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hooks, "_documents", None)
+    with pytest.raises(ImproperlyConfigured, match=r"idrenew\.signing"):
+        hooks.documents()
