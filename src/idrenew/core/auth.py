@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
@@ -12,6 +15,31 @@ from idrenew.core.errors import CsrfFailed
 from idrenew.customers.models import Customer
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass(frozen=True)
+class CustomerSessions:
+    """How a request names its customer; verification (which owns sign-in and sessions)
+    registers it in ``VerificationConfig.ready``, so core does not import verification."""
+
+    bearer_token: Callable[[HttpRequest], str | None]
+    session_customer: Callable[[HttpRequest], Customer]  # raises when nobody is signed in
+
+
+_sessions: CustomerSessions | None = None
+
+
+def sessions_register(sessions: CustomerSessions) -> None:
+    global _sessions
+    _sessions = sessions
+
+
+def customer_sessions() -> CustomerSessions:
+    if _sessions is None:
+        raise ImproperlyConfigured(
+            "no customer sessions registered (is idrenew.verification installed?)"
+        )
+    return _sessions
 
 
 def require_csrf(request: HttpRequest) -> None:
@@ -35,11 +63,10 @@ class CustomerAuth(AuthBase):
         super().__init__()
 
     def __call__(self, request: HttpRequest) -> Customer:
-        from idrenew.verification.sessions import bearer_token, session_customer
-
-        if bearer_token(request) is None:
+        sessions = customer_sessions()
+        if sessions.bearer_token(request) is None:
             require_csrf(request)
-        customer = session_customer(request)
+        customer = sessions.session_customer(request)
         request.customer = customer  # type: ignore[attr-defined]
         return customer
 
