@@ -191,7 +191,8 @@ def main() -> int:
     parser.add_argument("--root", default="")
     args = parser.parse_args()
     seconds = parse_seconds(args.time)
-    customers = args.customers or max(20, args.users * (seconds // 30 + 2))
+    # a journey takes ~20 s on an idle topology: enough customers never to run out
+    customers = args.customers or max(20, args.users * (seconds // 15 + 2))
 
     from tests.ops.stack import Stack
 
