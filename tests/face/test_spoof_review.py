@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from idrenew.cases.models import RenewalCase
-from idrenew.face.engine import _spoof
+from idrenew.face.engines import _spoof
 from idrenew.face.models import FaceAttempt, LivenessChallenge
 from idrenew.review.checks import case_checks
 from idrenew.review.selectors import _attempt_row

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from idrenew.cases.models import RenewalCase
-from idrenew.face.engine import face_engine
+from idrenew.face.engines import face_engine
 from idrenew.face.models import FaceAttempt, LivenessChallenge
 from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.lib.files import save_encrypted

@@ -18,7 +18,7 @@ from django.core.management.base import CommandError
 from idrenew.audit.models import AuditEvent
 from idrenew.cases.models import RenewalCase
 from idrenew.customers.models import Customer
-from idrenew.face.engine import face_engine
+from idrenew.face.engines import face_engine
 from idrenew.idcard.domain.pipeline import read_side
 from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.outbox.services import outbox_dispatch
@@ -163,7 +163,7 @@ def passed_liveness_from_clip(case: RenewalCase, clip: str, index: int) -> None:
     vector = np.asarray(face_engine().embed_image(np.asarray(image, dtype=np.uint8)))
     # The configured passive anti-spoofing's verdict on the same frame, recorded as step 3
     # records it (the straight-through rule reads it when a detector is configured).
-    from idrenew.face.engine import spoof_detector
+    from idrenew.face.engines import spoof_detector
 
     spoof = spoof_detector().check(np.ascontiguousarray(image[:, :, ::-1]))
     recorded = {}

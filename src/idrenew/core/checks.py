@@ -59,13 +59,13 @@ def _counter() -> Any:
 
 
 def _face() -> Any:
-    from idrenew.face.engine import face_engine
+    from idrenew.face.engines import face_engine
 
     return face_engine()
 
 
 def _spoof() -> Any:
-    from idrenew.face.engine import spoof_detector
+    from idrenew.face.engines import spoof_detector
 
     return spoof_detector()
 

@@ -30,7 +30,7 @@ from idrenew.customers.models import Customer
 from idrenew.face.domain import schedule
 from idrenew.face.domain.spoof import NOT_CHECKED
 from idrenew.face.domain.types import DEFAULT_ACTIONS, FAILURE_MESSAGES, FaceError
-from idrenew.face.engine import face_engine, spoof_detector
+from idrenew.face.engines import face_engine, spoof_detector
 from idrenew.face.errors import (
     AttemptsExhausted,
     ClipRejected,

@@ -35,7 +35,7 @@ from idrenew.core.tasks import task_submit
 from idrenew.customers.domain.idnumber import parse_id_number
 from idrenew.customers.models import Customer
 from idrenew.face.domain.types import FaceError
-from idrenew.face.engine import face_engine
+from idrenew.face.engines import face_engine
 from idrenew.face.identity_services import identity_check_record, identity_require_clear
 from idrenew.face.models import FaceAttempt
 from idrenew.idcard.domain import rules

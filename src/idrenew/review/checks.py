@@ -59,7 +59,7 @@ def _spoof(case: RenewalCase) -> Check | None:
     """Passive anti-spoofing (advisory): never a refusal, but straight-through approval
     needs it to say live when a detector is configured (face/domain/spoof.py)."""
     from idrenew.face.domain.spoof import NoSpoofDetector
-    from idrenew.face.engine import spoof_detector
+    from idrenew.face.engines import spoof_detector
 
     if isinstance(spoof_detector(), NoSpoofDetector):
         return None

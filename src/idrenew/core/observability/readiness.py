@@ -126,7 +126,7 @@ _models_ok = threading.Event()
 def _models() -> str:
     if _models_ok.is_set():
         return "ok"
-    from idrenew.face.engine import face_engine, spoof_detector
+    from idrenew.face.engines import face_engine, spoof_detector
 
     problems: list[str] = []
     for engine in (face_engine(), spoof_detector()):

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from idrenew.face.domain import schedule
 from idrenew.face.domain.calibration import Calibration, Rate, calibrate
 from idrenew.face.domain.types import ACTIONS, FAILURE_MESSAGES, FaceError
-from idrenew.face.engine import face_engine
+from idrenew.face.engines import face_engine
 
 IMAGE_ERRORS = {
     "IMAGE_UNREADABLE": "图片无法读取，请换一张清晰的照片",

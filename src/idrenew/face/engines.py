@@ -1,4 +1,8 @@
-"""The face engine in use, chosen by setting (a broker may plug in a vendor's)."""
+"""The face engine and spoof detector in use, chosen by setting (a broker may plug in a vendor's).
+
+Django side only: the engines themselves live in ``face.domain.engine``; the settings
+``IDRENEW_FACE_ENGINE`` and ``IDRENEW_FACE_SPOOF_DETECTOR`` name them by dotted path.
+"""
 
 from __future__ import annotations
 
