@@ -49,10 +49,10 @@ sys.path.insert(0, str(ROOT / "src"))
 import cv2  # noqa: E402
 
 from idrenew.customers.domain.idnumber import InvalidIdNumber, parse_id_number  # noqa: E402
+from idrenew.devkit.synth.identity import areas  # noqa: E402
 from idrenew.idcard.domain import divisions  # noqa: E402
 from idrenew.idcard.domain.decode import decode_image  # noqa: E402
 from idrenew.idcard.domain.pipeline import read_side  # noqa: E402
-from idrenew.idcard.domain.synth.identity import areas  # noqa: E402
 from idrenew.idcard.domain.types import (  # noqa: E402
     BACK_FIELDS,
     DEFAULT_BLOCKING,
@@ -135,7 +135,7 @@ def main() -> None:
         args.tesseract_count = min(args.tesseract_count, 10)
     cv2.setNumThreads(1)
 
-    from idrenew.idcard.domain.synth import generate
+    from idrenew.devkit.synth import generate
 
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="idrenew-ocr-bench-"))
     started = time.perf_counter()

@@ -93,8 +93,8 @@ def main() -> None:
     django.setup()
     from django.contrib.auth.hashers import check_password
 
-    from idrenew.customers.demo import DEMO_PASSWORD
     from idrenew.customers.models import Customer
+    from idrenew.devkit.customers import DEMO_PASSWORD
     from idrenew.lib.crypto import lookup_hash
     from idrenew.verification.models import Captcha
 

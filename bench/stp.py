@@ -57,8 +57,8 @@ def main() -> None:
     args = parser.parse_args()
     cv2.setNumThreads(1)
 
+    from idrenew.devkit.synth import generate
     from idrenew.face.domain.engine import LocalFaceEngine
-    from idrenew.idcard.domain.synth import generate
 
     folder = Path(tempfile.mkdtemp(prefix="idrenew-stp-bench-"))
     generate(folder, args.count, args.seed, negatives=0.0)

@@ -125,7 +125,7 @@ def api() -> ApiClient:
 def demo_customers(db: Any) -> dict[str, Any]:
     from django.utils import timezone
 
-    from idrenew.customers.demo import seed_demo_customers
+    from idrenew.devkit.customers import seed_demo_customers
 
     rows = seed_demo_customers(today=timezone.localdate())
     return {c.fund_account: c for _, c in rows}

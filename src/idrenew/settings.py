@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "idrenew.review",
     "idrenew.reminders",
     "idrenew.h5",
+    "idrenew.devkit",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

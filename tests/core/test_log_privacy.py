@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from idrenew.cases.models import RenewalCase
 from idrenew.core.observability.logging import JsonFormatter, RequestIdFilter
+from idrenew.devkit.idcards import demo_card_photos, renewed_identity
 from idrenew.face.notice import current_notice
-from idrenew.idcard.demo import demo_card_photos, renewed_identity
 from idrenew.outbox.models import OutboxEvent
 from idrenew.outbox.services import outbox_dispatch
 from idrenew.review import services as review

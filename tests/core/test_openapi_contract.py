@@ -83,7 +83,7 @@ def customer(db: Any, settings: Any) -> Iterator[Any]:
     from django.utils import timezone
 
     from idrenew.cases.services import case_start
-    from idrenew.customers.demo import seed_demo_customers
+    from idrenew.devkit.customers import seed_demo_customers
 
     rows = seed_demo_customers(today=timezone.localdate())
     alice = next(c for _, c in rows if c.fund_account == "80010002")

@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from idrenew.customers.constants import AccountStatus
-from idrenew.customers.demo import demo_customers, seed_demo_customers
 from idrenew.customers.domain.idnumber import age_on, parse_id_number
 from idrenew.customers.domain.validity import expected_end
 from idrenew.customers.models import Customer
+from idrenew.devkit.customers import demo_customers, seed_demo_customers
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 25), date(2028, 2, 29), date(2031, 1, 1)])

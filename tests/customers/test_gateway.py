@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from idrenew.customers.demo import DEMO_PASSWORD
 from idrenew.customers.gateway import DatabaseCounterGateway, IdUpdate, counter_gateway
+from idrenew.devkit.customers import DEMO_PASSWORD
 
 
 @pytest.mark.django_db

@@ -87,7 +87,7 @@ def test_customer_passes_step_3_with_the_camera(
 ) -> None:
     from django.utils import timezone
 
-    from idrenew.customers.demo import seed_demo_customers
+    from idrenew.devkit.customers import seed_demo_customers
 
     settings.IDRENEW_FACE_FIXED_ACTIONS = ACTIONS
     customer = {c.fund_account: c for _, c in seed_demo_customers(today=timezone.localdate())}[
@@ -139,7 +139,7 @@ def test_declining_shows_the_branch_route(
 ) -> None:
     from django.utils import timezone
 
-    from idrenew.customers.demo import seed_demo_customers
+    from idrenew.devkit.customers import seed_demo_customers
 
     customer = {c.fund_account: c for _, c in seed_demo_customers(today=timezone.localdate())}[
         "80010002"

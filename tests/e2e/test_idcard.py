@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from idrenew.cases.models import RenewalCase
-from idrenew.idcard.demo import write_demo_card
+from idrenew.devkit.idcards import write_demo_card
 from idrenew.idcard.models import CardReading
 from tests.e2e.test_face import sign_in
 
@@ -22,7 +22,7 @@ def test_demo_customer_goes_from_step_4_to_step_6(
 ) -> None:
     from django.utils import timezone
 
-    from idrenew.customers.demo import seed_demo_customers
+    from idrenew.devkit.customers import seed_demo_customers
 
     customer = {c.fund_account: c for _, c in seed_demo_customers(today=timezone.localdate())}[
         "80010001"

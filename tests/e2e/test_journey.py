@@ -63,7 +63,7 @@ def test_sign_in_to_approval_in_the_browser(
 ) -> None:
     from django.utils import timezone
 
-    from idrenew.customers.demo import seed_demo_customers
+    from idrenew.devkit.customers import seed_demo_customers
 
     settings.IDRENEW_SIGNING_MIN_READ_SECONDS = 2
     settings.IDRENEW_CFMMC_DIR = tmp_path

@@ -26,7 +26,7 @@ def test_guide_and_large_text_switch_share_the_nav_bar(
 ) -> None:
     from django.utils import timezone
 
-    from idrenew.customers.demo import seed_demo_customers
+    from idrenew.devkit.customers import seed_demo_customers
 
     customer = {c.fund_account: c for _, c in seed_demo_customers(today=timezone.localdate())}[
         "80010003"

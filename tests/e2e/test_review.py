@@ -44,7 +44,7 @@ def test_status_page_through_return_and_approval(
 ) -> None:
     from django.utils import timezone
 
-    from idrenew.customers.demo import seed_demo_customers
+    from idrenew.devkit.customers import seed_demo_customers
 
     customer = {c.fund_account: c for _, c in seed_demo_customers(today=timezone.localdate())}[
         "80010002"

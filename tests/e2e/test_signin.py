@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from idrenew.cases.models import RenewalCase
-from idrenew.customers.demo import DEMO_PASSWORD
+from idrenew.devkit.customers import DEMO_PASSWORD
 from idrenew.lib.crypto import lookup_hash
 from idrenew.verification.models import Captcha
 from idrenew.verification.sms import LocmemSmsBackend
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def customers(transactional_db: Any) -> dict[str, Any]:
     from django.utils import timezone
 
-    from idrenew.customers.demo import seed_demo_customers
+    from idrenew.devkit.customers import seed_demo_customers
 
     return {c.fund_account: c for _, c in seed_demo_customers(today=timezone.localdate())}
 

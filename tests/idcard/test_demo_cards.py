@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from idrenew.idcard.demo import renewed_identity
+from idrenew.devkit.idcards import renewed_identity
 from idrenew.idcard.domain import rules
 from idrenew.idcard.domain.rules import Period
 

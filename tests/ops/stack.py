@@ -538,8 +538,8 @@ import json, sys, datetime as dt
 import django
 django.setup()
 from django.utils import timezone
-from idrenew.customers.demo import seed_demo_customers
-from idrenew.idcard.demo import write_demo_card
+from idrenew.devkit.customers import seed_demo_customers
+from idrenew.devkit.idcards import write_demo_card
 from idrenew.tradingcalendar.models import TradingDayOverride
 from pathlib import Path
 out = Path(sys.argv[1]); accounts = set(sys.argv[2].split(","))
@@ -555,7 +555,7 @@ for _, c in seed_demo_customers(today=today):
         write_demo_card(c, out, today)
         customers.append({"fund_account": c.fund_account, "mobile": c.mobile})
 # Extra customers for load tests: IDs expiring in 12 days, each with a renewed card.
-from idrenew.customers.demo import DEMO_PASSWORD
+from idrenew.devkit.customers import DEMO_PASSWORD
 from idrenew.customers.domain.idnumber import make_id_number
 from idrenew.customers.models import Customer
 from idrenew.customers.gateway import hash_trading_password

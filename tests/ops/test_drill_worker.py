@@ -109,7 +109,7 @@ def broker(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRe
 
 
 def card_front(tmp_path: Path) -> bytes:
-    from idrenew.idcard.domain.synth import generate
+    from idrenew.devkit.synth import generate
 
     files = generate(tmp_path / "cards", 1, seed=13, negatives=0, faces_dir=False)
     front = next(p for p in files if p.suffix == ".jpg" and "front" in p.name)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from idrenew.customers.demo import DEMO_PASSWORD
+from idrenew.devkit.customers import DEMO_PASSWORD
 from idrenew.lib.crypto import lookup_hash
 from idrenew.verification import captcha as captcha_images
 from idrenew.verification.models import Captcha

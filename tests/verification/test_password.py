@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from idrenew.customers.demo import DEMO_PASSWORD
+from idrenew.devkit.customers import DEMO_PASSWORD
 from idrenew.lib.crypto import lookup_hash
 from idrenew.verification.models import Captcha, SignInLock
 from tests.conftest import ApiClient

@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from idrenew.cases.services import case_current
 from idrenew.core.auth import CustomerAuth, request_customer
 from idrenew.core.schemas import ERROR_RESPONSES, StrictIn
-from idrenew.idcard.demo import demo_idcards_upload
+from idrenew.devkit.idcards import demo_idcards_upload
 
 router = Router(tags=["演示"], auth=CustomerAuth())
 

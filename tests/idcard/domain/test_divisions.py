@@ -8,8 +8,8 @@ import json
 from datetime import date
 
 from idrenew.customers.domain.idnumber import make_id_number
+from idrenew.devkit.synth import identity
 from idrenew.idcard.domain import divisions
-from idrenew.idcard.domain.synth import identity
 
 
 def _number(code: str) -> str:

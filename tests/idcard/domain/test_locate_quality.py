@@ -7,11 +7,11 @@ import cv2
 import numpy as np
 import pytest
 
+from idrenew.devkit.synth.card import card_mask, render_back, render_front
+from idrenew.devkit.synth.identity import make_identity
+from idrenew.devkit.synth.photo import glare
 from idrenew.idcard.domain import quality
 from idrenew.idcard.domain.locate import CARD_H, CARD_W, locate
-from idrenew.idcard.domain.synth.card import card_mask, render_back, render_front
-from idrenew.idcard.domain.synth.identity import make_identity
-from idrenew.idcard.domain.synth.photo import glare
 
 
 def _card(side: str, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +100,7 @@ def test_highlight_over_text_is_glare(side: str) -> None:
 def _photo_of(card_rgb: np.ndarray, mask: np.ndarray, width: int, sigma_card: float) -> np.ndarray:
     """The card on a grey table, ``width`` px wide in a 1400 × 1050 photo, blurred by
     ``sigma_card`` of the card's own pixels (856 to its width)."""
-    from idrenew.idcard.domain.synth import photo
+    from idrenew.devkit.synth import photo
 
     h = round(width / 1.585)
     x0, y0 = (1400 - width) // 2, (1050 - h) // 2

@@ -34,7 +34,7 @@ needs_specimens = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def cards(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from idrenew.idcard.domain.synth import generate
+    from idrenew.devkit.synth import generate
 
     folder = tmp_path_factory.mktemp("cards")
     generate(folder, 4, seed=5, negatives=0.0, faces_dir=False)
@@ -166,7 +166,7 @@ def test_cli_reports_check_digit(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.fixture(scope="module")
 def wide_cards(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from idrenew.idcard.domain.synth import generate
+    from idrenew.devkit.synth import generate
 
     folder = tmp_path_factory.mktemp("wide")
     generate(folder, 5, seed=120612, negatives=0.0, faces_dir=False, variety="wide")
@@ -198,7 +198,7 @@ def test_address_losing_its_province_is_flagged_for_the_reviewer() -> None:
     cleanly: the broken province → prefecture → county chain is flagged, not blocking."""
     from dataclasses import replace
 
-    from idrenew.idcard.domain.synth import make_identity, render_front
+    from idrenew.devkit.synth import make_identity, render_front
 
     identity = make_identity(np.random.default_rng(31))
     assert not identity.address.startswith(("北京", "天津", "上海", "重庆"))

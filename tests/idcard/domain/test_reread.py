@@ -6,12 +6,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from idrenew.devkit.synth.card import render_front
+from idrenew.devkit.synth.identity import make_identity
 from idrenew.idcard.domain import reread
 from idrenew.idcard.domain.locate import CARD_H, CARD_W
 from idrenew.idcard.domain.ocr import read_card, recognise
 from idrenew.idcard.domain.parse import Item, items_from, parse_front
-from idrenew.idcard.domain.synth.card import render_front
-from idrenew.idcard.domain.synth.identity import make_identity
 
 BLANK = np.full((CARD_H, CARD_W, 3), 255, np.uint8)
 

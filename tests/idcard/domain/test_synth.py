@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from idrenew.customers.domain.idnumber import age_on, check_char, parse_id_number
 from idrenew.customers.domain.validity import expected_end
-from idrenew.idcard.domain.synth import (
+from idrenew.devkit.synth import (
     NEGATIVE_KINDS,
     areas,
     generate,
@@ -21,8 +21,8 @@ from idrenew.idcard.domain.synth import (
     render_back,
     render_front,
 )
-from idrenew.idcard.domain.synth.card import card_size, wrap_address
-from idrenew.idcard.domain.synth.identity import FIRST_START, REFERENCE_DAY
+from idrenew.devkit.synth.card import card_size, wrap_address
+from idrenew.devkit.synth.identity import FIRST_START, REFERENCE_DAY
 from idrenew.idcard.domain.types import BACK_FIELDS, FRONT_FIELDS, WARNING_MESSAGES
 from idrenew.lib.fonts import cjk_font
 
@@ -229,7 +229,7 @@ def test_wide_variety_is_reproducible_and_varies_the_layout(tmp_path: Path) -> N
 
 
 def test_random_layouts_keep_the_text_on_the_card_and_off_the_portrait() -> None:
-    from idrenew.idcard.domain.synth.card import random_layout
+    from idrenew.devkit.synth.card import random_layout
 
     rng = np.random.default_rng(0)
     font_widths = []
@@ -250,7 +250,7 @@ def test_random_layouts_keep_the_text_on_the_card_and_off_the_portrait() -> None
 
 
 def test_issuer_variant_is_the_districts_full_name() -> None:
-    from idrenew.idcard.domain.synth.identity import issuer_variant
+    from idrenew.devkit.synth.identity import issuer_variant
 
     districts = [a for a in areas() if a.county.endswith("区") and a.issuer.endswith("分局")]
     assert districts

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from idrenew.customers.demo import DEMO_PASSWORD, seed_demo_customers
+from idrenew.devkit.customers import DEMO_PASSWORD, seed_demo_customers
 
 
 class Command(BaseCommand):

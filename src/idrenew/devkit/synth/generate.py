@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from idrenew.idcard.domain.synth import photo
-from idrenew.idcard.domain.synth.card import (
+from idrenew.devkit.synth import photo
+from idrenew.devkit.synth.card import (
     CLASSIC,
     Layout,
     card_mask,
@@ -22,7 +22,7 @@ from idrenew.idcard.domain.synth.card import (
     render_back,
     render_front,
 )
-from idrenew.idcard.domain.synth.identity import Identity, issuer_variant, make_identity
+from idrenew.devkit.synth.identity import Identity, issuer_variant, make_identity
 
 Rgb = npt.NDArray[np.uint8]
 SCALES = (1.0, 1.25, 1.5)  # card rendering resolution for photos: 10, 12.5, 15 px/mm

@@ -32,16 +32,16 @@ from idrenew.cases.models import RenewalCase
 from idrenew.cases.services import case_require_state
 from idrenew.core.errors import CodedError
 from idrenew.core.models import TaskRecord
-from idrenew.customers.demo import demo_customers
 from idrenew.customers.domain.idnumber import parse_id_number
 from idrenew.customers.domain.validity import expected_end
 from idrenew.customers.models import Customer
+from idrenew.devkit.customers import demo_customers
+from idrenew.devkit.synth import card_mask, render_back, render_front
+from idrenew.devkit.synth import photo as synth_photo
+from idrenew.devkit.synth.card import default_faces_dir, portrait_for, portrait_from_photo
+from idrenew.devkit.synth.generate import card_rng
+from idrenew.devkit.synth.identity import Area, Identity, areas
 from idrenew.face.models import FaceAttempt
-from idrenew.idcard.domain.synth import card_mask, render_back, render_front
-from idrenew.idcard.domain.synth import photo as synth_photo
-from idrenew.idcard.domain.synth.card import default_faces_dir, portrait_for, portrait_from_photo
-from idrenew.idcard.domain.synth.generate import card_rng
-from idrenew.idcard.domain.synth.identity import Area, Identity, areas
 from idrenew.idcard.domain.types import Side
 from idrenew.idcard.services import idcard_upload
 from idrenew.lib.files import read_encrypted

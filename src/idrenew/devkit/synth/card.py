@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
-from idrenew.idcard.domain.synth.identity import Identity, format_period_day
+from idrenew.devkit.synth.identity import Identity, format_period_day
 from idrenew.lib.fonts import cjk_font
 
 CARD_MM = (85.6, 54.0)
@@ -203,7 +203,7 @@ def card_mask(scale: float = 1.0) -> Image.Image:
 def default_faces_dir() -> Path | None:
     """``../shared/testdata/faces`` beside the project (or beside the working directory)."""
     here = Path(__file__).resolve()
-    candidates = [here.parents[5].parent / "shared" / "testdata" / "faces"]
+    candidates = [here.parents[4].parent / "shared" / "testdata" / "faces"]
     candidates.append(Path.cwd().parent / "shared" / "testdata" / "faces")
     for path in candidates:
         if (path / "identities.csv").is_file():

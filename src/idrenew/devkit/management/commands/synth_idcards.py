@@ -1,5 +1,5 @@
 """``idrenew synth-idcards --out DIR --count N --seed S [--negatives 0.2]``: synthetic ID card
-photos with ground-truth JSON (layout: ``idrenew.idcard.domain.synth``)."""
+photos with ground-truth JSON (layout: ``idrenew.devkit.synth``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 import cv2
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from idrenew.idcard.domain.synth import generate
-from idrenew.idcard.domain.synth.card import default_faces_dir
+from idrenew.devkit.synth import generate
+from idrenew.devkit.synth.card import default_faces_dir
 
 
 class Command(BaseCommand):

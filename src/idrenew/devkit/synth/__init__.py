@@ -30,10 +30,10 @@ Clean single renderings for tests: ``render_front``, ``render_back`` (``card.py`
 identities from ``make_identity(rng)``.
 """
 
-from idrenew.idcard.domain.synth.card import card_mask, render_back, render_front
-from idrenew.idcard.domain.synth.generate import card_rng, generate
-from idrenew.idcard.domain.synth.identity import Identity, areas, make_identity
-from idrenew.idcard.domain.synth.photo import NEGATIVE_KINDS
+from idrenew.devkit.synth.card import card_mask, render_back, render_front
+from idrenew.devkit.synth.generate import card_rng, generate
+from idrenew.devkit.synth.identity import Identity, areas, make_identity
+from idrenew.devkit.synth.photo import NEGATIVE_KINDS
 
 __all__ = [
     "NEGATIVE_KINDS",

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from idrenew.customers.models import Customer
-from idrenew.idcard.demo import PortraitRefused, portrait_from_file, write_demo_card
+from idrenew.devkit.idcards import PortraitRefused, portrait_from_file, write_demo_card
 
 
 class Command(BaseCommand):

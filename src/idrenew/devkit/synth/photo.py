@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
-from idrenew.idcard.domain.synth.card import BASE_W, FREE_REGIONS, TEXT_REGIONS
+from idrenew.devkit.synth.card import BASE_W, FREE_REGIONS, TEXT_REGIONS
 from idrenew.lib.fonts import cjk_font
 
 Rgb = npt.NDArray[np.uint8]
