@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from idrenew.core.observability.access import parse_allow
 from idrenew.core.observability.logging import logging_config
+from idrenew.idcard.domain.types import DEFAULT_BLOCKING, DEFAULT_IMAGE_LIMITS
 from idrenew.lib.env import (
     envbool,
     envfloat,
@@ -482,33 +483,13 @@ if (
     )
 
 # --- steps 4–6: ID card ---------------------------------------------------------------------
-IDRENEW_IDCARD_MAX_BYTES = envint("IDRENEW_IDCARD_MAX_BYTES", 10 * 1024 * 1024)
-IDRENEW_IDCARD_MAX_PIXELS = envint("IDRENEW_IDCARD_MAX_PIXELS", 40_000_000)
+IDRENEW_IDCARD_MAX_BYTES = envint("IDRENEW_IDCARD_MAX_BYTES", DEFAULT_IMAGE_LIMITS.max_bytes)
+IDRENEW_IDCARD_MAX_PIXELS = envint("IDRENEW_IDCARD_MAX_PIXELS", DEFAULT_IMAGE_LIMITS.max_pixels)
 # The policy table: image warnings that make the customer retake the photo (the message says
-# how). Every other warning goes to the reviewer. Comma-separated codes override the default.
+# how). Every other warning goes to the reviewer. Comma-separated codes override the default
+# (``idcard.domain.types.DEFAULT_BLOCKING``, the one list).
 IDRENEW_IDCARD_BLOCKING_WARNINGS = frozenset(
-    envstr(
-        "IDRENEW_IDCARD_BLOCKING_WARNINGS",
-        ",".join(
-            [
-                "IDCARD_EDGE_CUT",
-                "IDCARD_BLURRED",
-                "IDCARD_GLARE",
-                "IDCARD_TOO_DARK",
-                "IDCARD_TOO_SMALL",
-                "IDCARD_PHOTOCOPY",
-                "IDCARD_SCREEN",
-                "IDCARD_WRONG_SIDE",
-                "IDCARD_NOT_A_CARD",
-                "IDCARD_MULTIPLE_CARDS",
-                "IDCARD_FIELDS_UNREADABLE",
-                "IMAGE_TOO_LARGE",
-                "IMAGE_TYPE_UNSUPPORTED",
-                "IMAGE_UNDECODABLE",
-                "IMAGE_TOO_MANY_PIXELS",
-            ]
-        ),
-    ).split(",")
+    envstr("IDRENEW_IDCARD_BLOCKING_WARNINGS", ",".join(sorted(DEFAULT_BLOCKING))).split(",")
 ) - {""}
 
 IDRENEW_COUNTER_GATEWAY = envstr(

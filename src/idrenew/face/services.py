@@ -6,6 +6,7 @@ import secrets
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from idrenew.cases.models import RenewalCase
 from idrenew.cases.services import case_require_state, case_transition
 from idrenew.core.models import TaskRecord
 from idrenew.core.observability import metrics
-from idrenew.core.tasks import task_submit
+from idrenew.core.uploads import upload_read, upload_submit
 from idrenew.customers.models import Customer
 from idrenew.face.domain import schedule
 from idrenew.face.domain.spoof import NOT_CHECKED
@@ -181,14 +182,17 @@ def face_clip_submit(
         raise NonceReused()
     if challenge.expires_at <= now:
         raise NonceExpired()
-    if clip.size is None or clip.size > settings.IDRENEW_FACE_CLIP_MAX_BYTES:
-        raise ClipTooLarge()
+    data = upload_read(
+        clip,
+        max_bytes=settings.IDRENEW_FACE_CLIP_MAX_BYTES,
+        too_large=ClipTooLarge,
+        size_required=True,
+    )
     prompts = schedule.from_stored(challenge.schedule)
     if prompt_offset_ms is not None and not schedule.offset_allowed(prompts, prompt_offset_ms):
         raise ClipTimingInvalid(
             detail={"prompt_offset_ms": prompt_offset_ms, "scheduled_ms": prompts[0].start_ms}
         )
-    data = clip.read()
     kind = sniff_clip(data[:16])
     if kind is None or len(data) < 1024:
         raise ClipRejected("无法识别的视频格式，请使用手机自带浏览器重新录制")
@@ -197,30 +201,29 @@ def face_clip_submit(
     )
     if not used:
         raise NonceReused()
-    attempt = FaceAttempt.objects.create(
+    return upload_submit(
         case=case,
-        challenge=challenge,
-        clip_name=save_encrypted("face/clips", data, suffix=f".{kind}"),
-        clip_content_type=CLIP_TYPES[kind],
-        clip_size=len(data),
-        prompt_offset_ms=prompt_offset_ms,
-    )
-    audit_customer(
+        data=data,
+        folder="face/clips",
+        suffix=f".{kind}",
+        record=lambda name: FaceAttempt.objects.create(
+            case=case,
+            challenge=challenge,
+            clip_name=name,
+            clip_content_type=CLIP_TYPES[kind],
+            clip_size=len(data),
+            prompt_offset_ms=prompt_offset_ms,
+        ),
         action="face.clip_uploaded",
-        customer_id=case.customer_id,
-        case_id=case.id,
-        request=request,
-        data={
+        audit_data=lambda attempt: {
             "attempt": str(attempt.id),
             "type": kind,
             "bytes": len(data),
             "prompt_offset_ms": prompt_offset_ms,
         },
-    )
-    return task_submit(
-        name="face.analyze",
-        arguments={"attempt_id": str(attempt.id)},
-        owner_customer_id=case.customer_id,
+        task="face.analyze",
+        task_argument="attempt_id",
+        request=request,
     )
 
 
@@ -366,3 +369,39 @@ def face_attempt_summary(attempt: FaceAttempt) -> dict[str, Any]:
         "case_state": attempt.case.state,
         "current_step": attempt.case.current_step,
     }
+
+
+# --- the card portrait against the liveness result (asked by idcard at step 5) ----------------
+
+
+@dataclass(frozen=True)
+class FaceCompare:
+    """``checked``: a comparison was made; ``similarity`` against ``threshold`` decides."""
+
+    checked: bool
+    similarity: float | None
+    threshold: float | None
+
+
+def face_compare(*, case: RenewalCase, portrait_jpeg: bytes | None) -> FaceCompare:
+    """A photo (the card portrait) against the best frame of the case's passed liveness
+    attempt. Not checked (``checked=False``) when there is no passed attempt, no photo, a photo
+    that does not decode, or no face in it (then with the engine's threshold)."""
+    attempt = (
+        FaceAttempt.objects.filter(case=case, status=FaceAttempt.Status.PASSED)
+        .exclude(embedding_name="")
+        .order_by("-created_at")
+        .first()
+    )
+    if attempt is None or not portrait_jpeg:
+        return FaceCompare(False, None, None)
+    engine = face_engine()
+    decoded = cv2.imdecode(np.frombuffer(portrait_jpeg, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        return FaceCompare(False, None, None)
+    try:
+        portrait = engine.embed_image(np.asarray(decoded, dtype=np.uint8))
+    except FaceError:
+        return FaceCompare(False, None, engine.threshold)
+    live = np.frombuffer(read_encrypted(attempt.embedding_name), dtype=np.float32)
+    return FaceCompare(True, round(engine.similarity(live, portrait), 4), engine.threshold)

@@ -7,21 +7,16 @@ The OCR pipeline (``idcard.domain.pipeline``) reads a side; the rules
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import time
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import cv2
-import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_customer, audit_record
@@ -31,19 +26,20 @@ from idrenew.cases.services import case_require_state, case_transition
 from idrenew.core.errors import CodedError
 from idrenew.core.models import TaskRecord
 from idrenew.core.observability import metrics
-from idrenew.core.tasks import task_submit
+from idrenew.core.uploads import upload_read, upload_submit
 from idrenew.customers.domain.idnumber import parse_id_number
 from idrenew.customers.models import Customer
-from idrenew.face.domain.types import FaceError
-from idrenew.face.engines import face_engine
 from idrenew.face.identity_services import identity_check_record, identity_require_clear
-from idrenew.face.models import FaceAttempt
+from idrenew.face.services import face_compare
 from idrenew.idcard.domain import rules
 from idrenew.idcard.domain.address import clean_address
+from idrenew.idcard.domain.decode import decode_image, probe
 from idrenew.idcard.domain.rules import Period, Violation
 from idrenew.idcard.domain.types import (
+    DEFAULT_IMAGE_LIMITS,
     FILE_ERRORS,
     WARNING_MESSAGES,
+    ImageLimits,
     ImageRefused,
     Side,
     SideReading,
@@ -54,7 +50,6 @@ from idrenew.lib.files import read_encrypted, save_encrypted
 from idrenew.lib.masking import mask_id_number
 from idrenew.lib.text import TextRefused
 
-SNIFFED = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
 REQUIRED = {
     "front": ("name", "sex", "ethnicity", "birth_date", "address", "id_number"),
     "back": ("issuer", "valid_from", "valid_to"),
@@ -77,22 +72,22 @@ def is_blocking(code: str) -> bool:
 # --- step 4: one side -----------------------------------------------------------------------
 
 
+def image_limits() -> ImageLimits:
+    """The card photo limits in force (settings, which start from the domain's defaults)."""
+    return ImageLimits(
+        max_bytes=settings.IDRENEW_IDCARD_MAX_BYTES,
+        max_pixels=settings.IDRENEW_IDCARD_MAX_PIXELS,
+        formats=DEFAULT_IMAGE_LIMITS.formats,
+    )
+
+
 def _probe(data: bytes) -> None:
     """Refuse a file by its header alone: type from the content, pixel count before any
     pixel is decoded (a decompression bomb never reaches the decoder)."""
-    if len(data) > settings.IDRENEW_IDCARD_MAX_BYTES:
-        raise _file_error("IMAGE_TOO_LARGE", 413)
-    if not any(data.startswith(magic) for magic in SNIFFED):
-        raise _file_error("IMAGE_TYPE_UNSUPPORTED")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-    except Image.DecompressionBombError:
-        raise _file_error("IMAGE_TOO_MANY_PIXELS") from None
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise _file_error("IMAGE_UNDECODABLE") from None
-    if width * height > settings.IDRENEW_IDCARD_MAX_PIXELS:
-        raise _file_error("IMAGE_TOO_MANY_PIXELS")
+        probe(data, image_limits())
+    except ImageRefused as exc:
+        raise _file_error(exc.code, 413 if exc.code == "IMAGE_TOO_LARGE" else 400) from None
 
 
 def _file_error(code: str, status: int = 400) -> CodedError:
@@ -103,34 +98,37 @@ def idcard_upload(
     *, case: RenewalCase, side: Side, image: UploadedFile, request: HttpRequest | None
 ) -> TaskRecord:
     case_require_state(case, [State.FACE_PASSED])
-    if image.size is not None and image.size > settings.IDRENEW_IDCARD_MAX_BYTES:
-        raise _file_error("IMAGE_TOO_LARGE", 413)
-    data = image.read(settings.IDRENEW_IDCARD_MAX_BYTES + 1)
+    data = upload_read(
+        image,
+        max_bytes=settings.IDRENEW_IDCARD_MAX_BYTES,
+        too_large=lambda: _file_error("IMAGE_TOO_LARGE", 413),
+    )
     _probe(data)
-    upload = CardUpload.objects.create(
+    return upload_submit(
         case=case,
-        side=side,
-        image_name=save_encrypted("idcard/photos", data, suffix=".img"),
-        image_sha256=hashlib.sha256(data).hexdigest(),
-    )
-    audit_customer(
+        data=data,
+        folder="idcard/photos",
+        suffix=".img",
+        record=lambda name: CardUpload.objects.create(
+            case=case, side=side, image_name=name, image_sha256=hashlib.sha256(data).hexdigest()
+        ),
         action="idcard.uploaded",
-        customer_id=case.customer_id,
-        case_id=case.id,
+        audit_data=lambda upload: {"upload": str(upload.id), "side": side, "bytes": len(data)},
+        task="idcard.read",
+        task_argument="upload_id",
         request=request,
-        data={"upload": str(upload.id), "side": side, "bytes": len(data)},
-    )
-    return task_submit(
-        name="idcard.read",
-        arguments={"upload_id": str(upload.id)},
-        owner_customer_id=case.customer_id,
     )
 
 
 def _read(data: bytes, side: Side) -> SideReading:
-    from idrenew.idcard.domain.pipeline import read_side
+    from idrenew.idcard.domain.pipeline import read_side_image
 
-    return read_side(data, side)
+    started = time.perf_counter()
+    image = decode_image(data, limits=image_limits())
+    decoded = time.perf_counter()
+    reading = read_side_image(image, side)
+    reading.timings = {"decode": decoded - started, **reading.timings}
+    return reading
 
 
 def idcard_upload_analyze(*, upload_id: str) -> dict[str, Any]:
@@ -294,36 +292,6 @@ def _card_period(back: dict[str, str]) -> Period | None:
     )
 
 
-@dataclass(frozen=True)
-class FaceCheck:
-    checked: bool
-    similarity: float | None
-    threshold: float | None
-
-
-def _face_check(case: RenewalCase, front: CardUpload) -> FaceCheck:
-    """The card portrait against the best frame of the passed liveness attempt."""
-    attempt = (
-        FaceAttempt.objects.filter(case=case, status=FaceAttempt.Status.PASSED)
-        .exclude(embedding_name="")
-        .order_by("-created_at")
-        .first()
-    )
-    if attempt is None or not front.portrait_name:
-        return FaceCheck(False, None, None)
-    engine = face_engine()
-    raw = read_encrypted(front.portrait_name)
-    decoded = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if decoded is None:
-        return FaceCheck(False, None, None)
-    try:
-        portrait = engine.embed_image(np.asarray(decoded, dtype=np.uint8))
-    except FaceError:
-        return FaceCheck(False, None, engine.threshold)
-    live = np.frombuffer(read_encrypted(attempt.embedding_name), dtype=np.float32)
-    return FaceCheck(True, round(engine.similarity(live, portrait), 4), engine.threshold)
-
-
 def idcard_confirm(
     *, case: RenewalCase, request: HttpRequest | None, today: date | None = None
 ) -> CardReading:
@@ -361,7 +329,10 @@ def idcard_confirm(
         for v in rules.check_period(birth=parse_id_number(f["id_number"]).birth_date, period=period)
     ]
     flags += [w["code"] for u in (front, back) for w in u.warnings if not w["blocking"]]
-    face = _face_check(case, front)
+    face = face_compare(
+        case=case,
+        portrait_jpeg=read_encrypted(front.portrait_name) if front.portrait_name else None,
+    )
     metrics.count_face_match(
         kind="card", checked=face.checked, similarity=face.similarity, threshold=face.threshold
     )

@@ -11,8 +11,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from idrenew.idcard.domain.decode import MAX_BYTES, MAX_SIDE, decode_image, sniff
-from idrenew.idcard.domain.types import FILE_ERRORS, ImageRefused
+from idrenew.idcard.domain.decode import MAX_SIDE, decode_image, sniff
+from idrenew.idcard.domain.types import (
+    DEFAULT_BLOCKING,
+    DEFAULT_IMAGE_LIMITS,
+    FILE_ERRORS,
+    ImageLimits,
+    ImageRefused,
+)
 
 
 def _jpeg(width: int = 400, height: int = 250, **save: object) -> bytes:
@@ -73,7 +79,7 @@ def test_downscales_to_max_side() -> None:
 
 
 def test_oversized_file() -> None:
-    assert _refused(_jpeg() + b"\x00" * MAX_BYTES) == "IMAGE_TOO_LARGE"
+    assert _refused(_jpeg() + b"\x00" * DEFAULT_IMAGE_LIMITS.max_bytes) == "IMAGE_TOO_LARGE"
 
 
 def test_unknown_type() -> None:
@@ -129,3 +135,25 @@ def test_png_with_alpha_and_grayscale() -> None:
     buf = io.BytesIO()
     Image.new("L", (40, 30), 77).save(buf, "PNG")
     assert decode_image(buf.getvalue())[0, 0].tolist() == [77, 77, 77]
+
+
+def test_limits_are_parameters() -> None:
+    # The API's limits (JPEG/PNG, 40 MP) are the default; a caller may pass others.
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "WEBP")
+    assert _refused(buf.getvalue()) == "IMAGE_TYPE_UNSUPPORTED"
+    webp = ImageLimits(formats=frozenset({"JPEG", "PNG", "WEBP"}))
+    assert decode_image(buf.getvalue(), limits=webp).shape == (8, 8, 3)
+    small = ImageLimits(max_pixels=400 * 250 - 1)
+    with pytest.raises(ImageRefused) as refused:
+        decode_image(_jpeg(), limits=small)
+    assert refused.value.code == "IMAGE_TOO_MANY_PIXELS"
+    assert decode_image(_jpeg(), limits=ImageLimits(max_pixels=400 * 250)).shape[:2] == (250, 400)
+
+
+def test_settings_start_from_the_domain_defaults() -> None:
+    from django.conf import settings
+
+    assert settings.IDRENEW_IDCARD_MAX_PIXELS == DEFAULT_IMAGE_LIMITS.max_pixels == 40_000_000
+    assert DEFAULT_IMAGE_LIMITS.max_bytes == settings.IDRENEW_IDCARD_MAX_BYTES
+    assert settings.IDRENEW_IDCARD_BLOCKING_WARNINGS == DEFAULT_BLOCKING

@@ -16,10 +16,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
-from .types import ImageRefused
+from .types import DEFAULT_IMAGE_LIMITS, ImageLimits, ImageRefused
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 50_000_000  # a 50 MP phone photo is the largest a customer should send
 MAX_SIDE = 1600  # long side after decoding (the H5 page downscales to the same)
 
 _MAGIC = (
@@ -38,12 +36,13 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def decode_image(data: bytes, *, max_side: int = MAX_SIDE) -> np.ndarray:
-    """Decode to a BGR ``uint8`` array (OpenCV's order), upright, long side ≤ ``max_side``."""
-    if len(data) > MAX_BYTES:
+def probe(data: bytes, limits: ImageLimits = DEFAULT_IMAGE_LIMITS) -> tuple[Image.Image, str]:
+    """Check a file against ``limits`` from its size and header alone (no pixel decoded):
+    the opened, not yet loaded image and its type, or :class:`ImageRefused`."""
+    if len(data) > limits.max_bytes:
         raise ImageRefused("IMAGE_TOO_LARGE", f"{len(data)} bytes")
     kind = sniff(data)
-    if kind is None:
+    if kind is None or kind not in limits.formats:
         raise ImageRefused("IMAGE_TYPE_UNSUPPORTED", data[:8].hex())
     try:
         with warnings.catch_warnings():
@@ -56,8 +55,17 @@ def decode_image(data: bytes, *, max_side: int = MAX_SIDE) -> np.ndarray:
     width, height = im.size
     if width <= 0 or height <= 0:
         raise ImageRefused("IMAGE_UNDECODABLE", "empty image")
-    if width * height > MAX_PIXELS:
+    if width * height > limits.max_pixels:
         raise ImageRefused("IMAGE_TOO_MANY_PIXELS", f"{width}x{height}")
+    return im, kind
+
+
+def decode_image(
+    data: bytes, *, max_side: int = MAX_SIDE, limits: ImageLimits = DEFAULT_IMAGE_LIMITS
+) -> np.ndarray:
+    """Decode to a BGR ``uint8`` array (OpenCV's order), upright, long side ≤ ``max_side``."""
+    im, kind = probe(data, limits)
+    width, height = im.size
     try:
         if kind == "JPEG":
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers max_side:

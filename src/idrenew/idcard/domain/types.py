@@ -56,8 +56,9 @@ WARNING_ORDER = (
     "IDCARD_LOW_CONFIDENCE",
 )
 
-# Default policy: these warnings make the customer retake the photo; the others (low
-# confidence, a broken address chain) go to the reviewer. The Django settings may override it.
+# Default policy: these warnings (and a refused file) make the customer retake the photo;
+# the others (low confidence, a broken address chain) go to the reviewer. The one default:
+# the Django setting ``IDRENEW_IDCARD_BLOCKING_WARNINGS`` starts from it and may override it.
 DEFAULT_BLOCKING = frozenset(
     {
         "IDCARD_EDGE_CUT",
@@ -71,8 +72,26 @@ DEFAULT_BLOCKING = frozenset(
         "IDCARD_NOT_A_CARD",
         "IDCARD_MULTIPLE_CARDS",
         "IDCARD_FIELDS_UNREADABLE",
+        "IMAGE_TOO_LARGE",
+        "IMAGE_TYPE_UNSUPPORTED",
+        "IMAGE_UNDECODABLE",
+        "IMAGE_TOO_MANY_PIXELS",
     }
 )
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """What an uploaded card photo may be. The defaults are the one place these numbers live;
+    the Django settings ``IDRENEW_IDCARD_MAX_BYTES`` / ``IDRENEW_IDCARD_MAX_PIXELS`` start
+    from them and the services pass the result to ``decode``."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_pixels: int = 40_000_000  # a 40 MP phone photo is the largest a customer should send
+    formats: frozenset[str] = frozenset({"JPEG", "PNG"})  # as FILE_ERRORS tells the customer
+
+
+DEFAULT_IMAGE_LIMITS = ImageLimits()
 
 
 def is_blocking(warnings: Iterable[str], policy: Collection[str] = DEFAULT_BLOCKING) -> bool:
