@@ -84,3 +84,18 @@ def test_card_portrait_is_compared_with_the_live_face(
     assert ("FACE_CARD_MISMATCH" in reading.review_flags) is not passes
     if not passes:
         assert "重新拍摄" in match["message"]
+
+
+@needs_clips
+def test_face_compare_is_the_face_apps_service(at_step_4: ApiClient, alice: Any) -> None:
+    from idrenew.face.services import face_compare
+
+    case = RenewalCase.objects.get(customer=alice)
+    portrait = portrait_jpeg(frame("d12", 150))
+    assert not face_compare(case=case, portrait_jpeg=portrait).checked  # no passed attempt
+    passed_liveness(case, frame("d12", 10))
+    assert not face_compare(case=case, portrait_jpeg=None).checked
+    assert not face_compare(case=case, portrait_jpeg=b"not a jpeg").checked
+    result = face_compare(case=case, portrait_jpeg=portrait)
+    assert result.checked and result.threshold is not None and result.similarity is not None
+    assert result.similarity >= result.threshold
