@@ -24,7 +24,16 @@ import numpy as np
 from .locate import rotate180
 
 MIN_LINE_SCORE = 0.3  # below this a line is noise (the engine's own cut is 0.5)
-DET_LIMIT_SIDE = 544  # the rectified card is 856 × 540: detect at its own size (a bit faster)
+# Speed (issue #13 item 7; measured on 12 generated cards, 22 sides, CPU seconds per side:
+# 0.62 with 544 / 320 / 6 → 0.46 with the values below, same fields read):
+# - the rectified card is 856 × 540; its smallest characters are ~20 px high, so detection at
+#   a short side of 480 (480 × 768) still finds every line and costs ~20 % less than 544;
+# - recognition pads every crop of a batch to the widest one and to at least REC_MIN_WIDTH;
+#   most lines on a card are short (labels, 男, 汉), so the engine's 320 px floor and batches
+#   of 6 mostly computed padding: a 96 px floor and one crop per batch compute only the text.
+DET_LIMIT_SIDE = 480
+REC_MIN_WIDTH = 96
+REC_BATCH = 1
 
 _lock = threading.Lock()
 _engine: Any = None
@@ -78,6 +87,8 @@ def engine() -> Any:
                     intra_op_num_threads=threads,
                     inter_op_num_threads=1,
                     det_limit_side_len=DET_LIMIT_SIDE,
+                    rec_img_shape=[3, 48, REC_MIN_WIDTH],
+                    rec_batch_num=REC_BATCH,
                     print_verbose=False,
                 )
     return _engine
