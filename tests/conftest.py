@@ -176,3 +176,24 @@ def sign_in_sms(api: ApiClient, customer: Any, outbox: list[Any]) -> Any:
 def signed_in(api: ApiClient, alice: Any, outbox: list[Any]) -> ApiClient:
     sign_in_sms(api, alice, outbox)
     return api
+
+
+def use_celery_broker(settings: Any, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Send tasks to Celery on ``url`` for this test (restored afterwards).
+
+    Celery keeps a connection pool and a producer pool for the first broker URL it used;
+    changing ``app.conf.broker_url`` alone would publish to the old broker, so both pools are
+    dropped now and again when the test ends.
+    """
+    from idrenew.celery import app
+
+    def forget_connections() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    settings.CELERY_BROKER_URL = url
+    forget_connections()
+    monkeypatch.setitem(app.conf, "broker_url", url)
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(app, "_pool", None)  # restored (then re-created) after the test
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)

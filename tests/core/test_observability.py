@@ -35,6 +35,7 @@ from idrenew.core.observability import request_id
 from idrenew.core.observability.access import allowed, parse_allow
 from idrenew.core.observability.logging import JsonFormatter, RequestIdFilter, logging_config
 from idrenew.core.tasks import register, task_submit
+from tests.conftest import use_celery_broker
 
 
 class _Refused(AppError):
@@ -494,7 +495,7 @@ BROKER = "redis://127.0.0.1:6379/2"
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not _redis_up(BROKER), reason="needs Redis on 127.0.0.1:6379")
 def test_the_celery_worker_serves_its_own_metrics_and_logs_the_request_id(
-    settings: Any, tmp_path: Path
+    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import redis
     from django.core.files.base import ContentFile
@@ -533,11 +534,7 @@ def test_the_celery_worker_serves_its_own_metrics_and_logs_the_request_id(
     url = f"http://127.0.0.1:{port}/metrics"
     bearer = {"Authorization": f"Bearer {token}"}
     try:
-        settings.CELERY_BROKER_URL = BROKER
-        from idrenew.celery import app
-
-        app.conf.broker_url = BROKER
-        app.conf.task_always_eager = False
+        use_celery_broker(settings, monkeypatch, BROKER)
         names = [
             default_storage.save(f"tests/obs-{i}.txt", ContentFile(b"x" * i)) for i in range(3)
         ]

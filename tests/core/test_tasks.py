@@ -15,6 +15,7 @@ from django.db import connection
 from idrenew.core.errors import AppError
 from idrenew.core.models import TaskRecord
 from idrenew.core.tasks import TaskRegistry, register, task_submit
+from tests.conftest import use_celery_broker
 
 
 class _Refused(AppError):
@@ -84,7 +85,9 @@ def _redis_up() -> bool:
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
-def test_task_runs_on_a_real_celery_worker(settings: Any, tmp_path: Any) -> None:
+def test_task_runs_on_a_real_celery_worker(
+    settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     broker = (os.environ.get("IDRENEW_REDIS_URL") or "redis://127.0.0.1:6379/15").rsplit("/", 1)[
         0
     ] + "/14"
@@ -111,11 +114,7 @@ def test_task_runs_on_a_real_celery_worker(settings: Any, tmp_path: Any) -> None
         stderr=subprocess.STDOUT,
     )
     try:
-        settings.CELERY_BROKER_URL = broker
-        from idrenew.celery import app
-
-        app.conf.broker_url = broker
-        app.conf.task_always_eager = False
+        use_celery_broker(settings, monkeypatch, broker)
         name = default_storage.save("tests/worker.txt", ContentFile(b"from the worker"))
         record = task_submit(name="core.checksum", arguments={"storage_name": name})
         assert record.status == "pending"  # queued, not run inline

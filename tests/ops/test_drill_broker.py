@@ -30,7 +30,7 @@ from idrenew.cases.models import RenewalCase
 from idrenew.core.models import TaskRecord, TaskStatus
 from idrenew.idcard.models import CardUpload
 from idrenew.signing.models import HandSignature
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, use_celery_broker
 from tests.idcard.conftest import CASES, at_step_4
 from tests.ops.drills import PrivateRedis
 from tests.signing.conftest import _ca_dir, authority, signing_ca
@@ -45,21 +45,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def broker(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRedis]:
     """Tasks go to Celery on a private redis-server (no worker: messages stay queued)."""
-    from idrenew.celery import app
-
-    def forget_connections() -> None:  # the pools hold connections to the broker URL
-        app._pool = None
-        app.amqp._producer_pool = None
-
     server = PrivateRedis().start()
-    settings.CELERY_BROKER_URL = server.url
-    forget_connections()
-    monkeypatch.setitem(app.conf, "broker_url", server.url)
-    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    use_celery_broker(settings, monkeypatch, server.url)
     try:
         yield server
     finally:
-        forget_connections()
         server.kill()
 
 

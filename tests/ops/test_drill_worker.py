@@ -32,7 +32,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from idrenew.cases.models import RenewalCase
 from idrenew.core.models import TaskRecord
 from idrenew.idcard.models import CardReading, CardUpload
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, use_celery_broker
 from tests.idcard.conftest import CASES, at_step_4
 from tests.ops.drills import REPO, PrivateRedis, database_url, same_secrets_env
 
@@ -90,21 +90,11 @@ class Worker:
 
 @pytest.fixture
 def broker(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRedis]:
-    from idrenew.celery import app
-
-    def forget_connections() -> None:
-        app._pool = None
-        app.amqp._producer_pool = None
-
     server = PrivateRedis().start()
-    settings.CELERY_BROKER_URL = server.url
-    forget_connections()
-    monkeypatch.setitem(app.conf, "broker_url", server.url)
-    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    use_celery_broker(settings, monkeypatch, server.url)
     try:
         yield server
     finally:
-        forget_connections()
         server.kill()
 
 
