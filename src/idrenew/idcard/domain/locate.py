@@ -173,9 +173,9 @@ def _implied_card_area(boxes: np.ndarray) -> float:
 
 def _text_boxes(small: np.ndarray) -> np.ndarray:
     """Centres and heights (n × 3) of the text lines RapidOCR's detector finds in the photo."""
-    from .ocr import engine  # late: ocr imports this module
+    from .ocr import detect  # late: ocr imports this module
 
-    boxes, _ = engine().text_det(small)
+    boxes = detect(small)
     if boxes is None or len(boxes) == 0:
         return np.zeros((0, 4, 2), np.float32)
     return np.asarray(boxes, np.float32).reshape(-1, 4, 2)

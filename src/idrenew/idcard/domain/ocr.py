@@ -34,6 +34,8 @@ MIN_LINE_SCORE = 0.3  # below this a line is noise (the engine's own cut is 0.5)
 DET_LIMIT_SIDE = 480
 REC_MIN_WIDTH = 96
 REC_BATCH = 1
+# Detection on the whole (work-size) photo to find the card keeps the size it was tuned at.
+LOCATE_DET_LIMIT_SIDE = 544
 
 _lock = threading.Lock()
 _engine: Any = None
@@ -92,6 +94,21 @@ def engine() -> Any:
                     print_verbose=False,
                 )
     return _engine
+
+
+def detect(image: np.ndarray, limit_side: int = LOCATE_DET_LIMIT_SIDE) -> Any:
+    """The engine's text detector at another size (its own ``__call__`` without touching the
+    shared engine's state): boxes (n × 4 × 2) or None."""
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+    det = engine().text_det
+    prepared = DetPreProcess(limit_side, det.limit_type, det.mean, det.std)(image)
+    if prepared is None:
+        return None
+    preds = det.infer(prepared)[0]
+    shape = image.shape[0], image.shape[1]
+    boxes, _ = det.postprocess_op(preds, shape)
+    return det.filter_tag_det_res(boxes, shape)
 
 
 @dataclass
