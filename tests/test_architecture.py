@@ -31,6 +31,7 @@ ROOT_MODULES = (
     "idrenew.core.api",
     "idrenew.core.api_errors",
     "idrenew.core.api_meta",
+    "idrenew.core.api_schema",
     "idrenew.core.admin_site",
     "idrenew.core.checks",
     "idrenew.core.limits",

@@ -10,6 +10,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from idrenew.core.api_schema import ContractAPI
 from idrenew.core.errors import (
     AppError,
     NotSignedIn,
@@ -18,7 +19,6 @@ from idrenew.core.errors import (
     ValidationFailed,
     status_error_body,
 )
-from idrenew.core.openapi import ContractAPI
 
 logger = logging.getLogger(__name__)
 

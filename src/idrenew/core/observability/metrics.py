@@ -15,7 +15,8 @@ an account or any personal value.
 
 What is a count of rows (cases per state and step, outbox events per status, tasks waiting)
 is read from the database at scrape time (:class:`DatabaseCollector`), so it is right
-whichever process did the work.
+whichever process did the work. Core counts its task queue; the apps register theirs
+(:func:`register_row_counts`, from ``AppConfig.ready``: cases its funnel, outbox its events).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -198,13 +200,28 @@ def count_outbox_delivery(*, topic: str, status: str) -> None:
     metrics().outbox_deliveries.labels(topic, result).inc()
 
 
+# --- row counts the apps register -------------------------------------------------------------
+
+RowCounts = Callable[[datetime], Iterable["Metric"]]
+"""An app's gauges read from the database at scrape time, given the scrape's time."""
+
+_row_counts: dict[str, RowCounts] = {}
+
+
+def register_row_counts(app: str, families: RowCounts) -> None:
+    """Add an app's row-count gauges to every scrape (called from its ``AppConfig.ready``;
+    core imports no app). Scraped in the order registered, i.e. ``INSTALLED_APPS`` order;
+    registering the same app again replaces its entry."""
+    _row_counts[app] = families
+
+
 # --- scraping -----------------------------------------------------------------------------------
 
 
 class DatabaseCollector:
-    """Row counts read at scrape time: the funnel (cases per state and step), the outbox
-    (events per topic and status, the oldest pending one's age) and the task queue (records
-    waiting or running per task, the oldest waiting one's age)."""
+    """Row counts read at scrape time: those the apps registered (:func:`register_row_counts`:
+    the funnel, the outbox) and the task queue (records waiting or running per task, the
+    oldest waiting one's age)."""
 
     def collect(self) -> Iterator[Metric]:
         from prometheus_client.core import GaugeMetricFamily
@@ -231,46 +248,11 @@ class DatabaseCollector:
         from django.utils import timezone
         from prometheus_client.core import GaugeMetricFamily
 
-        from idrenew.cases.domain.states import LABELS, State, step_of
-        from idrenew.cases.models import RenewalCase
         from idrenew.core.models import TaskRecord, TaskStatus
-        from idrenew.outbox.models import OutboxEvent, OutboxStatus
 
         now = timezone.now()
-        cases = GaugeMetricFamily(
-            "idrenew_cases",
-            "Renewal cases by state and the step a customer is on in it (the funnel)",
-            labels=["state", "step"],
-        )
-        counted = dict(RenewalCase.objects.values_list("state").annotate(n=Count("id")).order_by())
-        for state in LABELS:
-            step = step_of(State(state))
-            cases.add_metric([str(state), f"{step.number:02d}_{step.key}"], counted.get(state, 0))
-        yield cases
-
-        outbox = GaugeMetricFamily(
-            "idrenew_outbox_events", "Outbox events by topic and status", labels=["topic", "status"]
-        )
-        from idrenew.outbox.services import topics
-
-        rows = {
-            (t, s): n
-            for t, s, n in OutboxEvent.objects.values_list("topic", "status")
-            .annotate(n=Count("id"))
-            .order_by()
-        }
-        for topic in sorted(set(topics()) | {t for t, _ in rows}):
-            for status in OutboxStatus.values:
-                outbox.add_metric([topic, status], rows.get((topic, status), 0))
-        yield outbox
-        oldest = OutboxEvent.objects.filter(status=OutboxStatus.PENDING).aggregate(
-            m=Min("created_at")
-        )["m"]
-        yield GaugeMetricFamily(
-            "idrenew_outbox_oldest_pending_seconds",
-            "Age of the oldest pending outbox event (0: none pending)",
-            value=(now - oldest).total_seconds() if oldest else 0.0,
-        )
+        for families in _row_counts.values():
+            yield from families(now)
 
         queue = GaugeMetricFamily(
             "idrenew_task_queue",
