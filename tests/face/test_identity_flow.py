@@ -19,7 +19,7 @@ from idrenew.face.models import FaceAttempt, IdentityVerification, LivenessChall
 from idrenew.lib.files import save_encrypted
 from idrenew.outbox.models import OutboxEvent, OutboxStatus
 from idrenew.outbox.services import outbox_dispatch
-from idrenew.review.checks import case_checks
+from idrenew.review.checks import Check, case_checks
 from idrenew.review.dashboard import dashboard_data
 from tests.conftest import ApiClient
 from tests.idcard.conftest import CASES, at_step_4, confirm, new_period, store_reading
@@ -89,8 +89,8 @@ def update(api: ApiClient, alice: Any) -> Any:
     return api.post_json(f"{CASES}/update", payload, key=api.new_key())
 
 
-def checks_by_code(case: RenewalCase) -> dict[str, dict[str, Any]]:
-    return {c["code"]: c for c in case_checks(case)["checks"]}
+def checks_by_code(case: RenewalCase) -> dict[str, Check]:
+    return {c.code: c for c in case_checks(case).checks}
 
 
 # --- the portrait (after liveness) ------------------------------------------------------
@@ -105,10 +105,8 @@ def test_portrait_match_is_stored_without_the_photo(
     assert row.vendor == "tencent-faceid" and row.vendor_code == "Success"
     assert row.vendor_reference == faceid.accepted("ImageRecognitionV2")[0].request_id
     check = checks_by_code(case)["IDENTITY_PORTRAIT"]
-    assert (
-        check["ok"] and "相似度 91.37" in check["value"] and row.vendor_reference in check["value"]
-    )
-    assert not checks_by_code(case)["IDENTITY_RECORD"]["ok"]  # not asked yet: no STP
+    assert check.ok and "相似度 91.37" in check.value and row.vendor_reference in check.value
+    assert not checks_by_code(case)["IDENTITY_RECORD"].ok  # not asked yet: no STP
 
 
 def test_not_the_same_person_sends_the_customer_to_a_branch(
@@ -145,7 +143,7 @@ def test_record_check_at_step_6(
     assert row is not None and row.outcome == "match"
     actions = [r.action for r in faceid.accepted()]
     assert actions == ["IdCardVerification", "CheckIdNameDate"] * 2
-    assert checks_by_code(RenewalCase.objects.get())["IDENTITY_RECORD"]["ok"]
+    assert checks_by_code(RenewalCase.objects.get())["IDENTITY_RECORD"].ok
 
 
 def test_record_mismatch_sends_the_customer_to_a_branch(
@@ -172,7 +170,7 @@ def test_outage_is_retried_then_settles(
         "unavailable",
         "RequestLimitExceeded",
     )
-    assert not checks_by_code(row.case)["IDENTITY_RECORD"]["ok"]
+    assert not checks_by_code(row.case)["IDENTITY_RECORD"].ok
     event = OutboxEvent.objects.get(topic="identity.retry")
     assert event.next_attempt_at > timezone.now()  # after the backoff
     outbox_dispatch(now=timezone.now() + timedelta(minutes=5))
@@ -180,7 +178,7 @@ def test_outage_is_retried_then_settles(
     event.refresh_from_db()
     assert (row.status, row.outcome, row.attempts) == ("done", "match", 2)
     assert event.status == OutboxStatus.DELIVERED
-    assert checks_by_code(row.case)["IDENTITY_RECORD"]["ok"]
+    assert checks_by_code(row.case)["IDENTITY_RECORD"].ok
 
 
 def test_outage_after_the_retries_leaves_the_case_for_a_person(
@@ -197,7 +195,7 @@ def test_outage_after_the_retries_leaves_the_case_for_a_person(
     assert (row.status, row.outcome, row.attempts) == ("done", "unavailable", 3)
     assert "转人工审核" in row.note
     check = checks_by_code(row.case)["IDENTITY_RECORD"]
-    assert not check["ok"] and "核验服务暂不可用" in check["value"]
+    assert not check.ok and "核验服务暂不可用" in check.value
     assert OutboxEvent.objects.get(topic="identity.retry").status == OutboxStatus.DELIVERED
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from idrenew.cases.models import RenewalCase
 from idrenew.face.engines import _spoof
 from idrenew.face.models import FaceAttempt, LivenessChallenge
-from idrenew.review.checks import case_checks
-from idrenew.review.selectors import _attempt_row
+from idrenew.review.checks import Check, case_checks
+from idrenew.review.presenters import attempt_row
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +37,8 @@ def attempt(case: RenewalCase, **spoof: Any) -> FaceAttempt:
     )
 
 
-def spoof_check(case: RenewalCase) -> dict[str, Any] | None:
-    return next((c for c in case_checks(case)["checks"] if c["code"] == "SPOOF"), None)
+def spoof_check(case: RenewalCase) -> Check | None:
+    return next((c for c in case_checks(case).checks if c.code == "SPOOF"), None)
 
 
 NOTE = "静默活体 P(真人)，5 帧中位数；低于 0.40 标记疑似翻拍/屏幕，仅供参考"
@@ -47,18 +47,18 @@ NOTE = "静默活体 P(真人)，5 帧中位数；低于 0.40 标记疑似翻拍
 def test_live_score_passes_the_rule_and_shows_unflagged(case: RenewalCase) -> None:
     a = attempt(case, spoof_score=0.97, spoof_threshold=0.4, spoof_attack=False, spoof_note=NOTE)
     check = spoof_check(case)
-    assert check is not None and check["ok"] is True
-    assert check["value"] == "0.970" and "0.40" in check["need"]
-    row = _attempt_row(a)
-    assert row["spoof"] == f"0.970（{NOTE}）" and row["spoof_flagged"] is False
+    assert check is not None and check.ok is True
+    assert check.value == "0.970" and "0.40" in check.need
+    row = attempt_row(a)
+    assert row.spoof == f"0.970（{NOTE}）" and row.spoof_flagged is False
 
 
 def test_attack_score_stops_straight_through_but_is_only_a_flag(case: RenewalCase) -> None:
     a = attempt(case, spoof_score=0.12, spoof_threshold=0.4, spoof_attack=True, spoof_note=NOTE)
     check = spoof_check(case)
-    assert check is not None and check["ok"] is False and "疑似" in check["value"]
-    assert case_checks(case)["passed"] is False
-    assert _attempt_row(a)["spoof_flagged"] is True
+    assert check is not None and check.ok is False and "疑似" in check.value
+    assert case_checks(case).passed is False
+    assert attempt_row(a).spoof_flagged is True
     a.refresh_from_db()
     assert a.status == FaceAttempt.Status.PASSED  # never a refusal on its own
 
@@ -66,7 +66,7 @@ def test_attack_score_stops_straight_through_but_is_only_a_flag(case: RenewalCas
 def test_no_score_with_a_detector_configured_is_not_straight_through(case: RenewalCase) -> None:
     attempt(case)
     check = spoof_check(case)
-    assert check is not None and check["ok"] is False and check["value"] == "未检测"
+    assert check is not None and check.ok is False and check.value == "未检测"
 
 
 def test_without_a_detector_the_rule_does_not_ask_for_it(case: RenewalCase, settings: Any) -> None:

@@ -108,13 +108,13 @@ def test_on_a_customer_edit_sends_the_case_to_a_person(
 def test_after_signing_again_only_the_newest_documents_count(submitted: RenewalCase) -> None:
     from datetime import timedelta
 
-    from idrenew.review.checks import case_checks
+    from idrenew.review.checks import Check, case_checks
     from idrenew.signing.models import HandSignature, SignedDocument
 
-    def documents_check() -> dict[str, Any]:
-        return {c["code"]: c for c in case_checks(submitted)["checks"]}["SIGNED_DOCUMENTS"]
+    def documents_check() -> Check:
+        return {c.code: c for c in case_checks(submitted).checks}["SIGNED_DOCUMENTS"]
 
-    assert documents_check()["value"] == "2/2 份完整"
+    assert documents_check().value == "2/2 份完整"
     # A second signing (after a return of step 8): a new signature and two new documents.
     old = list(SignedDocument.objects.all())
     old_ids = [d.pk for d in old]
@@ -130,4 +130,5 @@ def test_after_signing_again_only_the_newest_documents_count(submitted: RenewalC
         )
     # The first pass's files no longer matter, even broken.
     SignedDocument.objects.filter(pk__in=old_ids).update(pdf_sha256="0" * 64)
-    assert documents_check() == {**documents_check(), "ok": True, "value": "2/2 份完整"}
+    check = documents_check()
+    assert check.ok is True and check.value == "2/2 份完整"

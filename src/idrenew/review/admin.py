@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from idrenew.audit.admin_mixins import AuditedViewMixin, ReadOnlyAdminMixin
 from idrenew.cases.domain.states import STEPS
+from idrenew.lib.masking import scrub
 from idrenew.review import admin_cases, selectors
 from idrenew.review.models import CaseReview, Decision
 
@@ -68,7 +69,7 @@ class DecisionAdmin(ReadOnlyAdminMixin, AuditedViewMixin, admin.ModelAdmin[Decis
 
     @admin.display(description="说明")
     def note_text(self, obj: Decision) -> str:
-        return selectors.scrub(obj.note) or "—"
+        return scrub(obj.note) or "—"
 
 
 REVIEW_FIELDS = (

@@ -24,7 +24,7 @@ from idrenew.audit.admin_mixins import AuditedViewMixin, ReadOnlyAdminMixin
 from idrenew.cases.domain.states import State
 from idrenew.cases.models import RenewalCase
 from idrenew.lib.masking import mask_name
-from idrenew.review import selectors
+from idrenew.review import presenters, selectors
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -223,7 +223,7 @@ class RenewalCaseAdmin(AuditedViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin[Re
         if case is not None and self.has_view_permission(request, case):
             extra_context = {
                 **(extra_context or {}),
-                "page": selectors.case_page(case, request.user),
+                "page": presenters.case_page(case, request.user),
             }
         response = super().change_view(request, object_id, form_url, extra_context)
         response["Cache-Control"] = "no-store, private"

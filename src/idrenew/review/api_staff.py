@@ -44,8 +44,8 @@ from idrenew.core.errors import AppError
 from idrenew.core.openapi import STAFF_AUTH_ERRORS, errors
 from idrenew.core.schemas import StrictIn
 from idrenew.idcard.models import CardReading
-from idrenew.lib.masking import mask_name
-from idrenew.review import selectors, services
+from idrenew.lib.masking import mask_name, scrub
+from idrenew.review import presenters, selectors, services
 from idrenew.review.errors import no_permission
 from idrenew.review.models import CaseReview, Decision, DecisionKind, RejectReason
 from idrenew.staffauth.errors import (
@@ -93,16 +93,32 @@ class UnmaskDenied(AppError):
     retryable = False
 
 
-# The review services' coded refusals (review/errors.py), as (status, code, message).
-_PERMISSION = (403, "REVIEW_PERMISSION_DENIED", "您没有相应的权限，请联系管理员")
-_DECIDED = (409, "CASE_ALREADY_DECIDED", "该申请已处理，无需重复操作")
-_CLAIMED = (409, "CASE_CLAIMED_BY_OTHER", "该申请正由他人办理，请选择其他申请")
-_NOT_CLAIMED = (409, "CASE_NOT_CLAIMED", "请先领取该申请再办理（领取超时后需重新领取）")
-_FOUR_EYES = (409, "FOUR_EYES_SAME_PERSON", "双人复核：初审人不能复核自己初审的申请")
-_REASONS = (422, "REVIEW_REASON_REQUIRED", "请选择至少一个原因")
-_STEPS = (422, "RETURN_STEPS_REQUIRED", "请选择需要客户重新办理的步骤")
+# The review services' refusals (review/errors.py), declared by their registered code; two
+# are worded for this API's documentation (the services' own message names the colleague).
+
+
+class ClaimedByOther(AppError):
+    code = "CASE_CLAIMED_BY_OTHER"
+    status = 409
+    default_message = "该申请正由他人办理，请选择其他申请"
+    retryable = False
+
+
+class FourEyesSamePerson(AppError):
+    code = "FOUR_EYES_SAME_PERSON"
+    status = 409
+    default_message = "双人复核：初审人不能复核自己初审的申请"
+    retryable = False
+
+
 _CASE = (CaseNotFound, CaseDataDenied)
-_DECISION = (*_CASE, CaseNotSubmitted, _PERMISSION, _DECIDED, _NOT_CLAIMED)
+_DECISION = (
+    *_CASE,
+    CaseNotSubmitted,
+    "REVIEW_PERMISSION_DENIED",
+    "CASE_ALREADY_DECIDED",
+    "CASE_NOT_CLAIMED",
+)
 
 STAFF_AUTH_ERRORS["staff"] = (StaffNotSignedIn, StaffTokenExpired, StaffOtpRequired)
 
@@ -251,7 +267,7 @@ class TokenOut(Schema):
     "/token", response={201: TokenOut}, auth=None, summary="申请接口令牌（用户名+密码+动态验证码）"
 )
 @errors(StaffCredentialsInvalid, StaffOtpNotEnrolled, StaffLockedOut)
-def token_issue(request: HttpRequest, payload: TokenIn) -> Status:
+def token_issue(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
     """The token is shown once (only its hash is kept). It expires after
     ``IDRENEW_STAFF_TOKEN_HOURS`` (8) hours, or ``idle_timeout`` seconds without a call."""
     issued = staff_token_issue(
@@ -562,15 +578,14 @@ class CaseSummaryOut(Schema):
 
 def case_summary(case: RenewalCase, user: Any, now: datetime | None = None) -> CaseSummaryOut:
     """The case page's content as JSON, ID numbers masked, no image or PDF."""
-    page = selectors.case_page(case, user, now)
+    page = presenters.case_page(case, user, now)
     customer = case.customer
-    scrub = selectors.scrub
-    holder = page["claim_holder"]
+    holder = page.claim_holder
     return CaseSummaryOut(
         id=case.id,
         reference=case.reference,
         state=case.state,
-        state_label=page["state_label"],
+        state_label=page.state_label,
         channel=case.channel,
         created_at=case.created_at,
         submitted_at=case.submitted_at,
@@ -584,18 +599,18 @@ def case_summary(case: RenewalCase, user: Any, now: datetime | None = None) -> C
             id_long_term=customer.id_long_term,
         ),
         review=ReviewOut(
-            waiting=page["waiting"],
-            waiting_hours=round(page["sla_hours"], 2) if page["sla_hours"] is not None else None,
-            sla_hours=page["sla_limit"],
-            overdue=page["overdue"],
+            waiting=page.waiting,
+            waiting_hours=round(page.sla_hours, 2) if page.sla_hours is not None else None,
+            sla_hours=page.sla_limit,
+            overdue=page.overdue,
             claimed_by=holder.get_username() if holder is not None else None,
-            claimed_by_me=page["claimed_by_me"],
-            claim_expires_at=page["claim_until"],
-            claim_minutes=page["claim_minutes"],
-            four_eyes=bool(page["four_eyes"]),
-            four_eyes_text=page["four_eyes_text"],
-            checks_passed=page["checks_passed"],
-            rule_version=page["rule_version"],
+            claimed_by_me=page.claimed_by_me,
+            claim_expires_at=page.claim_until,
+            claim_minutes=page.claim_minutes,
+            four_eyes=bool(page.four_eyes),
+            four_eyes_text=page.four_eyes_text,
+            checks_passed=page.checks_passed,
+            rule_version=page.rule_version,
         ),
         comparison=[
             ComparisonRowOut(
@@ -607,22 +622,42 @@ def case_summary(case: RenewalCase, user: Any, now: datetime | None = None) -> C
                 mismatch=r.mismatch,
                 note=r.note,
             )
-            for r in page["comparison"]
+            for r in page.comparison
         ],
-        edited_fields=list(page["edited"]),
+        edited_fields=list(page.edited),
         checks=[
-            CheckOut(
-                code=str(c.get("code", "")),
-                label=str(c.get("label", "")),
-                ok=bool(c.get("ok")),
-                value=scrub(str(c.get("value", ""))),
-                need=scrub(str(c.get("need", ""))),
-            )
-            for c in page["checks"]
+            CheckOut(code=c.code, label=c.label, ok=c.ok, value=scrub(c.value), need=scrub(c.need))
+            for c in page.checks
         ],
-        warnings=[StaffWarningOut(**w) for w in page["warnings"]],
-        face_card=FaceCardOut(**page["face_card"]) if page["face_card"] else None,
-        face_attempts=[StaffAttemptOut(**a) for a in page["attempts"]],
+        warnings=[
+            StaffWarningOut(source=w.source, code=w.code, message=w.message, blocking=w.blocking)
+            for w in page.warnings
+        ],
+        face_card=(
+            FaceCardOut(
+                checked=page.face_card.checked,
+                similarity=page.face_card.similarity,
+                threshold=page.face_card.threshold,
+                passed=page.face_card.passed,
+            )
+            if page.face_card
+            else None
+        ),
+        face_attempts=[
+            StaffAttemptOut(
+                at=a.at,
+                status=a.status,
+                passed=a.passed,
+                actions=a.actions,
+                failures=a.failures,
+                reference=a.reference,
+                reference_ok=a.reference_ok,
+                spoof=a.spoof,
+                frames=a.frames,
+                deleted=a.deleted,
+            )
+            for a in page.attempts
+        ],
         documents=[
             StaffDocumentOut(
                 title=d.title,
@@ -633,31 +668,38 @@ def case_summary(case: RenewalCase, user: Any, now: datetime | None = None) -> C
                 intact=d.intact,
                 valid=d.valid,
                 summary=d.summary,
-                signatures=[SignatureCheckOut(**s) for s in d.signatures],
+                signatures=[
+                    SignatureCheckOut(
+                        signer=s.signer,
+                        intact=s.intact,
+                        trusted=s.trusted,
+                        revoked=s.revoked,
+                        timestamp=s.timestamp,
+                    )
+                    for s in d.signatures
+                ],
             )
-            for d in page["documents"]
+            for d in page.documents
         ],
         decisions=[
             DecisionRowOut(
-                kind=d["kind_code"],
-                kind_label=d["kind"],
-                reasons=d["reasons"],
-                steps=d["steps"],
-                note=d["note"],
-                by=d["by"],
-                at=d["at"],
+                kind=d.kind_code,
+                kind_label=d.kind,
+                reasons=list(d.reasons),
+                steps=list(d.steps),
+                note=d.note,
+                by=d.by,
+                at=d.at,
             )
-            for d in page["decisions"]
+            for d in page.decisions
         ],
         actions=ActionsOut(
-            can_review=page["can_review"],
-            can_unmask_id_number=page["can_unmask"],
-            approve_label=page["approve_label"],
-            approve_note=page["approve_note"],
-            reject_reasons=[
-                ChoiceOut(code=c, label=str(label)) for c, label in RejectReason.choices
-            ],
-            return_steps=[StepChoiceOut(number=n, title=t) for n, t in page["return_steps"]],
+            can_review=page.can_review,
+            can_unmask_id_number=page.can_unmask,
+            approve_label=page.approve_label,
+            approve_note=page.approve_note,
+            reject_reasons=[ChoiceOut(code=c, label=label) for c, label in page.reject_reasons],
+            return_steps=[StepChoiceOut(number=n, title=t) for n, t in page.return_steps],
         ),
     )
 
@@ -775,7 +817,9 @@ def _acted(request: HttpRequest, case: RenewalCase, operation: str, **data: Any)
 
 
 @router.post("/cases/{case_id}/claim", response={200: ClaimOut}, summary="领取")
-@errors(*_CASE, CaseNotSubmitted, _PERMISSION, _DECIDED, _CLAIMED)
+@errors(
+    *_CASE, CaseNotSubmitted, "REVIEW_PERMISSION_DENIED", "CASE_ALREADY_DECIDED", ClaimedByOther
+)
 @_refusals_audited
 def case_claim(request: HttpRequest, case_id: uuid.UUID) -> ClaimOut:
     """Take the case for ``IDRENEW_REVIEW_CLAIM_MINUTES``; claiming one's own extends it."""
@@ -791,7 +835,7 @@ def case_claim(request: HttpRequest, case_id: uuid.UUID) -> ClaimOut:
 
 
 @router.post("/cases/{case_id}/release", response={200: ClaimOut}, summary="放弃领取")
-@errors(*_CASE, CaseNotSubmitted, _PERMISSION)
+@errors(*_CASE, CaseNotSubmitted, "REVIEW_PERMISSION_DENIED")
 @_refusals_audited
 def case_release(request: HttpRequest, case_id: uuid.UUID) -> ClaimOut:
     user = _staff(request)
@@ -808,7 +852,7 @@ def case_release(request: HttpRequest, case_id: uuid.UUID) -> ClaimOut:
 @router.post(
     "/cases/{case_id}/approve", response={200: StaffDecisionOut}, summary="通过（或初审通过）"
 )
-@errors(*_DECISION, _FOUR_EYES)
+@errors(*_DECISION, FourEyesSamePerson)
 @_refusals_audited
 def case_approve(request: HttpRequest, case_id: uuid.UUID, payload: NoteIn) -> StaffDecisionOut:
     """With four-eyes on (``IDRENEW_REVIEW_FOUR_EYES``) the first approval is a
@@ -827,7 +871,7 @@ def case_approve(request: HttpRequest, case_id: uuid.UUID, payload: NoteIn) -> S
 
 
 @router.post("/cases/{case_id}/reject", response={200: StaffDecisionOut}, summary="驳回（未通过）")
-@errors(*_DECISION, _REASONS)
+@errors(*_DECISION, "REVIEW_REASON_REQUIRED")
 @_refusals_audited
 def case_reject(request: HttpRequest, case_id: uuid.UUID, payload: RejectIn) -> StaffDecisionOut:
     user = _staff(request)
@@ -846,7 +890,7 @@ def case_reject(request: HttpRequest, case_id: uuid.UUID, payload: RejectIn) -> 
 
 
 @router.post("/cases/{case_id}/return", response={200: StaffDecisionOut}, summary="退回补充")
-@errors(*_DECISION, _REASONS, _STEPS)
+@errors(*_DECISION, "REVIEW_REASON_REQUIRED", "RETURN_STEPS_REQUIRED")
 @_refusals_audited
 def case_return(request: HttpRequest, case_id: uuid.UUID, payload: ReturnIn) -> StaffDecisionOut:
     """``steps``: the steps the customer redoes (and every step after each), from

@@ -44,7 +44,7 @@ class ReviewDecider:
         review = CaseReview.objects.filter(case=case).first()
         if review is None:
             return
-        review.checks = case_checks(case)
+        review.checks = case_checks(case).as_json()
         review.save(update_fields=["checks", "updated_at"])
 
     def decision_notice(

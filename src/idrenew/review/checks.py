@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import TypedDict
 
 from django.conf import settings
 
@@ -25,8 +25,7 @@ logger = logging.getLogger(__name__)
 RULE_SET_VERSION = "stp-2026-11"
 
 
-@dataclass(frozen=True)
-class Check:
+class CheckJson(TypedDict):
     code: str
     label: str
     ok: bool
@@ -34,13 +33,78 @@ class Check:
     need: str
 
 
-def rule_set() -> dict[str, Any]:
-    return {
-        "version": RULE_SET_VERSION,
-        "face_margin": settings.IDRENEW_STP_MIN_FACE_MARGIN,
-        "ocr_confidence": settings.IDRENEW_STP_MIN_OCR_CONFIDENCE,
-        "face_threshold": settings.IDRENEW_FACE_MATCH_THRESHOLD,
-    }
+class RuleSetJson(TypedDict):
+    version: str
+    face_margin: float
+    ocr_confidence: float
+    face_threshold: float
+
+
+class CaseChecksJson(TypedDict):
+    """``CaseReview.checks`` as stored (JSON)."""
+
+    rule_set: RuleSetJson
+    checks: list[CheckJson]
+    passed: bool
+    edited: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    code: str
+    label: str
+    ok: bool
+    value: str
+    need: str
+
+    def as_json(self) -> CheckJson:
+        return CheckJson(
+            code=self.code, label=self.label, ok=self.ok, value=self.value, need=self.need
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The straight-through rule's parameters, stored with an automatic approval."""
+
+    version: str
+    face_margin: float
+    ocr_confidence: float
+    face_threshold: float
+
+    def as_json(self) -> RuleSetJson:
+        return RuleSetJson(
+            version=self.version,
+            face_margin=self.face_margin,
+            ocr_confidence=self.ocr_confidence,
+            face_threshold=self.face_threshold,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseChecks:
+    rule_set: RuleSet
+    checks: tuple[Check, ...]
+    passed: bool
+    edited: tuple[str, ...]
+
+    def as_json(self) -> CaseChecksJson:
+        """As stored on the review record."""
+        return CaseChecksJson(
+            rule_set=self.rule_set.as_json(),
+            checks=[c.as_json() for c in self.checks],
+            passed=self.passed,
+            edited=list(self.edited),
+        )
+
+
+def rule_set() -> RuleSet:
+    return RuleSet(
+        version=RULE_SET_VERSION,
+        face_margin=settings.IDRENEW_STP_MIN_FACE_MARGIN,
+        ocr_confidence=settings.IDRENEW_STP_MIN_OCR_CONFIDENCE,
+        face_threshold=settings.IDRENEW_FACE_MATCH_THRESHOLD,
+    )
 
 
 def _liveness(case: RenewalCase) -> Check:
@@ -212,27 +276,27 @@ def _account(case: RenewalCase) -> Check:
     )
 
 
-def case_checks(case: RenewalCase) -> dict[str, Any]:
-    """All checks, as stored on the review record (JSON)."""
+def case_checks(case: RenewalCase) -> CaseChecks:
+    """All checks (stored on the review record as ``as_json()``)."""
     rules = rule_set()
     reading = CardReading.objects.filter(case=case).select_related("front", "back").first()
     checks = [
         _liveness(case),
         _spoof(case),
-        _face_card(reading, rules["face_margin"]),
-        _face_reference(case, rules["face_margin"]),
+        _face_card(reading, rules.face_margin),
+        _face_reference(case, rules.face_margin),
         *_identity(case),
         _card_quality(reading),
-        _ocr_confidence(reading, rules["ocr_confidence"]),
+        _ocr_confidence(reading, rules.ocr_confidence),
         _no_edits(reading),
         _address_on_file(case, reading),
         _documents(case),
         _account(case),
     ]
-    items = [asdict(c) for c in checks if c is not None]
-    return {
-        "rule_set": rules,
-        "checks": items,
-        "passed": all(c["ok"] for c in items),
-        "edited": edited_fields(reading),
-    }
+    items = tuple(c for c in checks if c is not None)
+    return CaseChecks(
+        rule_set=rules,
+        checks=items,
+        passed=all(c.ok for c in items),
+        edited=tuple(edited_fields(reading)),
+    )

@@ -1,109 +1,31 @@
-"""Read-only views of cases for the back office: the queue's columns and the case page.
-
-Everything personal that reaches a page passes through here, so the masking rules live in one
-place: ID numbers are shown as first 6 + last 4 (``mask_id_number``); free text written by
-staff or returned by a remote system is scrubbed of anything shaped like an ID number.
+"""Read-only access to cases for the back office: the queue's columns, and the models behind
+the case page (whose labels, URLs and masking are ``review.presenters``' business).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.urls import reverse
 from django.utils import timezone
 
 from idrenew.audit.models import AuditEvent
-from idrenew.cases.domain.states import LABELS, STEPS, State
+from idrenew.cases.domain.states import State
 from idrenew.cases.models import RenewalCase
-from idrenew.core import access
-from idrenew.customers.selectors import (
-    renewal_evidence_ref,
-    renewal_lifted,
-    renewal_restriction_plan,
-    restriction_label,
-)
-from idrenew.face.domain.types import FAILURE_MESSAGES, PROMPTS
 from idrenew.face.models import FaceAttempt
-from idrenew.idcard.domain.types import card_date
-from idrenew.idcard.models import CardReading, CardUpload
-from idrenew.idcard.services import message_of
-from idrenew.lib.masking import mask_id_number, scrub
-from idrenew.review.checks import edited_fields
-from idrenew.review.models import CaseReview, Decision, DecisionKind, RejectReason
-from idrenew.review.services import RETURNABLE_STEPS
+from idrenew.idcard.models import CardReading
+from idrenew.review.models import CaseReview, Decision
 from idrenew.signing.models import SignedDocument
 
 logger = logging.getLogger(__name__)
 
 VERIFY_CACHE_SECONDS = 3600
-
-ACTION_LABELS = {
-    "case.started": "客户开始办理",
-    "case.face_passed": "人脸识别通过",
-    "case.idcard_read": "身份证识别完成",
-    "case.identity_confirmed": "客户确认身份信息",
-    "case.update_confirmed": "客户确认更新信息",
-    "case.agreements_read": "客户阅读协议",
-    "case.signed": "客户签署协议",
-    "case.submitted": "客户提交申请",
-    "case.returned": "退回补充",
-    "case.approved": "审核通过",
-    "case.rejected": "驳回（未通过）",
-    "case.cancelled": "已取消",
-    "case.expired": "已过期",
-    "review.claimed": "领取审核",
-    "review.released": "放弃领取",
-    "review.recommended": "初审通过（待复核）",
-    "staff.viewed_case": "查看申请",
-    "staff.unmasked_id_number": "查看完整证件号码",
-    "staff.viewed_card_image": "查看证件照片",
-    "staff.viewed_face_image": "查看人脸最佳帧",
-    "staff.viewed_signature_image": "查看手写签名",
-    "staff.viewed_signed_document": "查看已签署协议",
-    "staff.viewed_card_reading": "查看证件识别结果",
-    "staff.viewed_face_attempt": "查看人脸识别记录",
-    "staff.viewed_decision": "查看审核决定",
-    "face.consented": "客户同意人脸识别",
-    "identity.checked": "公安身份核验",
-    "face.declined": "客户拒绝人脸识别",
-    "face.challenge_issued": "下发活体动作",
-    "face.clip_uploaded": "上传活体视频",
-    "face.analyzed": "活体分析完成",
-    "idcard.uploaded": "上传身份证照片",
-    "idcard.read": "身份证识别",
-    "idcard.refused": "身份证未通过规则检查",
-    "agreement.opened": "打开协议",
-    "agreement.scrolled_to_end": "协议阅读至文末",
-    "agreement.read": "确认已阅读协议",
-    "staff.outbox_retried": "重新投递",
-    "signature.drawn": "手写签名",
-    "document.downloaded": "客户下载协议",
-}
-
-
-# Codes the card step leaves for the reviewer whose customer-facing text does not fit staff.
-FLAG_LABELS = {
-    "FACE_CARD_UNCHECKED": "未能比对证件人像与现场人脸（请人工核对人像）",
-    "FACE_CARD_MISMATCH": "证件人像与现场人脸比对未通过（客户选择继续办理）",
-    "IDCARD_ADDRESS_CHAIN_BROKEN": (
-        "住址的省、市、县（区）未能与行政区划表衔接：可能有字被反光遮挡或漏识别，请对照证件照片核对住址"
-    ),
-}
-
-
-def flag_message(code: str) -> str:
-    if code in FLAG_LABELS:
-        return FLAG_LABELS[code]
-    generic = message_of("")
-    text = message_of(code)
-    return "需人工核对" if text == generic else text
 
 
 # --- the queue ---------------------------------------------------------------------------
@@ -165,349 +87,28 @@ def four_eyes_text(review: CaseReview | None) -> str:
     return f"待复核（初审：{who}）"
 
 
-# --- the case page -----------------------------------------------------------------------
+# --- the case page's data ------------------------------------------------------------------
 
 
-@dataclass
-class ComparisonRow:
-    label: str
-    record: str
-    read: str
-    submitted: str
-    edited: bool = False
-    mismatch: bool = False  # record and card disagree where they must agree (name, number)
-    note: str = ""
-
-
-@dataclass
-class Image:
-    label: str
-    url: str
-    original_url: str = ""
-
-
-@dataclass
-class DocumentStatus:
-    title: str
-    version: str
-    signed_at: datetime
-    sha256: str
-    certificate_serial: str
-    url: str
-    intact: bool
-    valid: bool
-    summary: str
-    signatures: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _date_text(value: Any) -> str:
-    if value in (None, ""):
-        return "—"
-    if value == "长期":
-        return "长期"
-    parsed = card_date(value)
-    return parsed.isoformat() if parsed else str(value)
-
-
-def _valid_to_text(values: dict[str, Any]) -> str:
-    if values.get("long_term") is True or values.get("valid_to") == "长期":
-        return "长期"
-    return _date_text(values.get("valid_to"))
-
-
-def comparison(case: RenewalCase, reading: CardReading | None) -> list[ComparisonRow]:
-    """The record on file beside the card as read and as the customer submitted it."""
-    customer = case.customer
-    ocr = reading.ocr if reading else {}
-    edits = reading.edits if reading else {}
-    edited = set(edited_fields(reading))
-    record_to = "长期" if customer.id_long_term else _date_text(customer.id_valid_to)
-    read_number = str(ocr.get("id_number") or "")
-    rows = [
-        ComparisonRow(
-            "姓名",
-            customer.name,
-            str(ocr.get("name") or "—"),
-            "",
-            mismatch=bool(ocr.get("name")) and ocr.get("name") != customer.name,
-        ),
-        ComparisonRow(
-            "公民身份号码",
-            customer.id_number_masked,
-            mask_id_number(read_number) or "—",
-            "",
-            mismatch=bool(read_number) and read_number.upper() != customer.id_number.upper(),
-            note=(
-                "与留档一致"
-                if read_number and read_number.upper() == customer.id_number.upper()
-                else ""
-            ),
-        ),
-        ComparisonRow("性别", "", str(ocr.get("sex") or "—"), ""),
-        ComparisonRow("民族", "", str(ocr.get("ethnicity") or "—"), ""),
-        ComparisonRow("出生", "", _date_text(ocr.get("birth_date")), ""),
-        ComparisonRow("签发机关", "", str(ocr.get("issuer") or "—"), ""),
-        ComparisonRow(
-            "有效期起",
-            _date_text(customer.id_valid_from),
-            _date_text(ocr.get("valid_from")),
-            _date_text(edits.get("valid_from")) if "valid_from" in edits else "—",
-            edited="valid_from" in edited,
-        ),
-        ComparisonRow(
-            "有效期止",
-            record_to,
-            _valid_to_text(ocr),
-            _valid_to_text(edits) if edits else "—",
-            edited="valid_to" in edited,
-        ),
-        ComparisonRow(
-            "住址",
-            customer.address or "—",
-            str(ocr.get("address") or "—"),
-            str(edits.get("address") or "—") if edits else "—",
-            edited="address" in edited,
-        ),
-    ]
-    return rows
-
-
-def _upload_images(upload: CardUpload | None, side: str) -> list[Image]:
-    if upload is None:
-        return []
-    original = reverse("admin:idcard_cardupload_image", args=[upload.pk, "photo"])
-    images = []
-    if upload.card_name:
-        url = reverse("admin:idcard_cardupload_image", args=[upload.pk, "card"])
-        images.append(Image(f"{side}（矫正后）", url, original))
-    elif upload.image_name:
-        images.append(Image(f"{side}（原图）", original))
-    if upload.portrait_name:
-        url = reverse("admin:idcard_cardupload_image", args=[upload.pk, "portrait"])
-        images.append(Image("证件人像", url))
-    return images
-
-
-def _warnings(reading: CardReading | None) -> list[dict[str, str]]:
-    if reading is None:
-        return []
-    out = []
-    for upload in (reading.front, reading.back):
-        for w in upload.warnings:
-            code = str(w.get("code"))
-            out.append(
-                {
-                    "source": f"{upload.get_side_display()}照片",
-                    "code": code,
-                    "message": flag_message(code),
-                    "blocking": "需重拍" if w.get("blocking") else "提示审核",
-                }
-            )
-    for code in reading.review_flags:
-        out.append(
-            {
-                "source": "识别规则",
-                "code": str(code),
-                "message": flag_message(str(code)),
-                "blocking": "提示审核",
-            }
-        )
-    return out
-
-
-def _attempt_row(attempt: FaceAttempt) -> dict[str, Any]:
-    actions = []
-    for a in attempt.actions:
-        if isinstance(a, dict):
-            name = str(a.get("action", ""))
-            verdict = "通过" if a.get("passed") else "未通过"
-            actions.append(f"{PROMPTS.get(name, name)}：{verdict}")
-        else:
-            actions.append(PROMPTS.get(str(a), str(a)))
-    reference = "无开户留档照，未比对"
-    reference_ok = None
-    if attempt.reference_similarity is not None and attempt.reference_threshold is not None:
-        reference_ok = attempt.reference_similarity >= attempt.reference_threshold
-        reference = f"{attempt.reference_similarity:.3f}（阈值 {attempt.reference_threshold:.2f}）"
-    spoof = attempt.spoof_note
-    if attempt.spoof_score is not None:
-        spoof = f"{attempt.spoof_score:.3f}（{attempt.spoof_note}）"
-    spoof_flagged = attempt.spoof_attack  # the operating point's flag; None: not checked
-    return {
-        "at": attempt.created_at,
-        "status": attempt.get_status_display(),
-        "passed": attempt.status == FaceAttempt.Status.PASSED,
-        "actions": "；".join(actions) or "—",
-        "failures": "；".join(f"{c} {FAILURE_MESSAGES.get(c, '')}" for c in attempt.failures),
-        "reference": reference,
-        "reference_ok": reference_ok,
-        "spoof": spoof,
-        "spoof_flagged": spoof_flagged,
-        "frames": attempt.frame_count,
-        "deleted": attempt.biometrics_deleted_at is not None,
-    }
-
-
-def _verification(doc: SignedDocument) -> tuple[bool, dict[str, Any] | None]:
-    """(file intact, the signature report) — the report is cached per file and CRL."""
-    from idrenew.lib.files import read_encrypted
-    from idrenew.signing.services import pdf_verify
-    from idrenew.signing.store import current_crl
-
-    try:
-        data = read_encrypted(doc.pdf_name)
-    except Exception:
-        logger.warning("signed document %s unreadable", doc.pk)
-        return False, None
-    intact = hashlib.sha256(data).hexdigest() == doc.pdf_sha256
-    try:
-        crl = hashlib.sha256(current_crl()).hexdigest()[:16]
-        key = f"review:pdf-verify:{doc.pdf_sha256}:{crl}"
-        report: dict[str, Any] | None = cache.get(key)
-        if report is None:
-            report = pdf_verify(data).as_json()
-            cache.set(key, report, VERIFY_CACHE_SECONDS)
-    except Exception:
-        logger.exception("verifying signed document %s failed", doc.pk)
-        return intact, None
-    return intact, report
-
-
-def documents(case: RenewalCase, *, can_download: bool = False) -> list[DocumentStatus]:
-    """The case's signed documents with their verification summary; the download link only
-    for staff allowed the PDF itself (it carries the full ID number: ``core.access``)."""
-    out = []
-    for doc in SignedDocument.objects.filter(case=case).order_by("signed_at", "agreement"):
-        intact, report = _verification(doc)
-        valid = bool(intact and report and report.get("valid"))
-        if report is None:
-            summary = "文件缺失或无法验签"
-        elif not intact:
-            summary = "文件摘要与签署时不一致"
-        elif valid:
-            summary = "签名有效"
-        else:
-            summary = "签名无效"
-        signatures = []
-        for s in (report or {}).get("signatures", []):
-            signatures.append(
-                {
-                    "signer": s.get("signer", ""),
-                    "intact": s.get("intact"),
-                    "trusted": s.get("trusted"),
-                    "revoked": s.get("revoked"),
-                    "timestamp": s.get("timestamp") or "—",
-                }
-            )
-        out.append(
-            DocumentStatus(
-                title=doc.title,
-                version=doc.version,
-                signed_at=doc.signed_at,
-                sha256=doc.pdf_sha256,
-                certificate_serial=doc.certificate_serial,
-                url=(
-                    reverse("admin:signing_signeddocument_pdf", args=[doc.pk])
-                    if can_download
-                    else ""
-                ),
-                intact=intact,
-                valid=valid,
-                summary=summary,
-                signatures=signatures,
-            )
-        )
-    return out
-
-
-def decisions(case: RenewalCase) -> list[dict[str, Any]]:
-    rows = []
-    for d in Decision.objects.filter(case=case).select_related("decided_by").order_by("decided_at"):
-        rows.append(
-            {
-                "kind": d.get_kind_display(),
-                "kind_code": d.kind,
-                "reasons": d.reason_labels,
-                "steps": [STEPS[n - 1].title for n in d.steps if 1 <= n <= len(STEPS)],
-                "note": scrub(d.note),
-                "by": d.decided_by.get_username() if d.decided_by else "系统",
-                "at": d.decided_at,
-                "rule_set": d.rule_set.get("version", "") if d.rule_set else "",
-            }
-        )
-    return rows
-
-
-def audit_trail(case: RenewalCase, limit: int = 500) -> list[dict[str, Any]]:
-    events = list(AuditEvent.objects.filter(case_id=case.id).order_by("-at", "-id")[:limit])
-    events.reverse()
-    staff_ids = {e.actor_id for e in events if e.actor_type == "staff" and e.actor_id.isdigit()}
-    names = dict(
-        get_user_model()
-        .objects.filter(pk__in=[int(i) for i in staff_ids])
-        .values_list("pk", "username")
+def case_review(case: RenewalCase) -> CaseReview | None:
+    """The case's review record with the staff it names."""
+    return (
+        CaseReview.objects.select_related("claimed_by", "recommended_by").filter(case=case).first()
     )
-    rows = []
-    for e in events:
-        actor = e.get_actor_type_display()
-        if e.actor_type == "staff" and e.actor_id.isdigit():
-            actor = f"{actor} {names.get(int(e.actor_id), e.actor_id)}"
-        rows.append(
-            {
-                "at": e.at,
-                "action": e.action,
-                "label": ACTION_LABELS.get(e.action, ""),
-                "actor": actor,
-                "ip": e.ip,
-            }
-        )
-    return rows
 
 
-def _approve_action(review: CaseReview, user: Any) -> tuple[str, str]:
-    """(button label, or "" if this user cannot approve; the reason shown instead)."""
-    if settings.IDRENEW_REVIEW_FOUR_EYES:
-        if review.recommended_by_id is None:
-            return "初审通过（提交复核）", ""
-        if review.recommended_by_id == user.pk:
-            return "", "双人复核：需由另一位审批员复核通过"
-        if not user.has_perm("review.approve_case"):
-            return "", "初审已通过，等待审批员复核"
-        return "复核通过", ""
-    if not user.has_perm("review.approve_case"):
-        return "", "最终通过需由审批员办理"
-    return "通过", ""
+def card_reading(case: RenewalCase) -> CardReading | None:
+    return CardReading.objects.select_related("front", "back").filter(case=case).first()
 
 
-def restrictions(case: RenewalCase) -> dict[str, Any] | None:
-    """The account's trading restrictions as the approval affects them: before the decision,
-    which the approval will lift (证件过期限制) and which stay; after it, what it lifted."""
-    customer = case.customer
-    plan = renewal_restriction_plan(customer)
-    lifted: list[str] = plan.lifted_labels
-    approved = case.state == State.APPROVED
-    if approved:
-        done = renewal_lifted(customer, evidence_ref=renewal_evidence_ref(case.reference))
-        lifted = [restriction_label(c) for c in done] + plan.lifted_labels
-    if not lifted and not plan.staying:
-        return None
-    return {
-        "approved": approved,
-        "lifted": lifted,
-        "pending": approved and bool(plan.lifted),  # approved, the counter not updated yet
-        "staying": plan.staying_labels,
-        "restores_trading": bool(lifted) and not plan.staying,
-    }
+def face_attempts(case: RenewalCase) -> list[FaceAttempt]:
+    """The case's face attempts, oldest first."""
+    return list(FaceAttempt.objects.filter(case=case).order_by("created_at"))
 
 
-def case_page(case: RenewalCase, user: Any, now: datetime | None = None) -> dict[str, Any]:
-    """Everything the case page shows (``case`` with its customer loaded)."""
-    now = now or timezone.now()
-    review = CaseReview.objects.select_related("claimed_by", "recommended_by").filter(case=case)
-    review_row = review.first()
-    reading = CardReading.objects.select_related("front", "back").filter(case=case).first()
-    attempts = list(FaceAttempt.objects.filter(case=case).order_by("created_at"))
-    best = next(
+def best_frame_attempt(attempts: list[FaceAttempt]) -> FaceAttempt | None:
+    """The latest passed attempt whose best frame is still kept."""
+    return next(
         (
             a
             for a in reversed(attempts)
@@ -517,60 +118,103 @@ def case_page(case: RenewalCase, user: Any, now: datetime | None = None) -> dict
         ),
         None,
     )
-    images = _upload_images(reading.front if reading else None, "人像面")
-    images += _upload_images(reading.back if reading else None, "国徽面")
-    if best is not None:
-        images.append(
-            Image("活体检测最佳帧", reverse("admin:face_faceattempt_best_frame", args=[best.pk]))
-        )
-    hours = sla_hours(case, now)
-    holder = claim_holder(review_row, now)
-    waiting = case.state == State.SUBMITTED and review_row is not None
-    can_review = bool(user.has_perm("review.review_case")) and waiting
-    approve_label, approve_note = ("", "")
-    if can_review and review_row is not None:
-        approve_label, approve_note = _approve_action(review_row, user)
-    face_card = None
-    if reading is not None:
-        face_card = {
-            "checked": reading.face_checked and reading.face_similarity is not None,
-            "similarity": reading.face_similarity,
-            "threshold": reading.face_threshold,
-            "passed": reading.face_passed,
-        }
-    checks = review_row.checks if review_row else {}
-    return {
-        "case": case,
-        "state_label": LABELS[State(case.state)],
-        "waiting": waiting,
-        "sla_hours": hours,
-        "sla_limit": settings.IDRENEW_REVIEW_SLA_HOURS,
-        "overdue": is_overdue(hours),
-        "review": review_row,
-        "claim_holder": holder,
-        "claimed_by_me": holder is not None and holder.pk == user.pk,
-        "claim_until": review_row.claim_expires_at if holder is not None and review_row else None,
-        "claim_minutes": settings.IDRENEW_REVIEW_CLAIM_MINUTES,
-        "four_eyes": settings.IDRENEW_REVIEW_FOUR_EYES,
-        "four_eyes_text": four_eyes_text(review_row),
-        "restrictions": restrictions(case),
-        "comparison": comparison(case, reading),
-        "edited": edited_fields(reading),
-        "images": images,
-        "face_card": face_card,
-        "attempts": [_attempt_row(a) for a in attempts],
-        "warnings": _warnings(reading),
-        "checks": checks.get("checks", []),
-        "checks_passed": bool(review_row and review_row.checks_passed),
-        "rule_version": (checks.get("rule_set") or {}).get("version", ""),
-        "documents": documents(case, can_download=access.can_download_signed_pdf(user)),
-        "decisions": decisions(case),
-        "audit_trail": audit_trail(case),
-        "can_review": can_review,
-        "can_unmask": access.can_view_full_id(user),
-        "approve_label": approve_label,
-        "approve_note": approve_note,
-        "reject_reasons": RejectReason.choices,
-        "return_steps": [(n, STEPS[n - 1].title) for n in RETURNABLE_STEPS],
-        "decision_kinds": DecisionKind,
-    }
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureState:
+    """One signature of a signed PDF as its verification report gives it."""
+
+    signer: str
+    intact: bool | None
+    trusted: bool | None
+    revoked: bool | None
+    timestamp: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """A signed PDF checked now: file intact (the digest at signing), and the signature
+    report (``reported`` False when the file could not be read or verified)."""
+
+    intact: bool
+    reported: bool
+    valid: bool
+    signatures: tuple[SignatureState, ...] = ()
+
+
+def _report(doc: SignedDocument, data: bytes) -> dict[str, Any] | None:
+    """The signature report (JSON), cached per file and CRL."""
+    from idrenew.signing.services import pdf_verify
+    from idrenew.signing.store import current_crl
+
+    try:
+        crl = hashlib.sha256(current_crl()).hexdigest()[:16]
+        key = f"review:pdf-verify:{doc.pdf_sha256}:{crl}"
+        report: dict[str, Any] | None = cache.get(key)
+        if report is None:
+            report = pdf_verify(data).as_json()
+            cache.set(key, report, VERIFY_CACHE_SECONDS)
+    except Exception:
+        logger.exception("verifying signed document %s failed", doc.pk)
+        return None
+    return report
+
+
+def verification(doc: SignedDocument) -> Verification:
+    from idrenew.lib.files import read_encrypted
+
+    try:
+        data = read_encrypted(doc.pdf_name)
+    except Exception:
+        logger.warning("signed document %s unreadable", doc.pk)
+        return Verification(intact=False, reported=False, valid=False)
+    intact = hashlib.sha256(data).hexdigest() == doc.pdf_sha256
+    report = _report(doc, data)
+    if report is None:
+        return Verification(intact=intact, reported=False, valid=False)
+    return Verification(
+        intact=intact,
+        reported=True,
+        valid=bool(intact and report.get("valid")),
+        signatures=tuple(
+            SignatureState(
+                signer=s.get("signer", ""),
+                intact=s.get("intact"),
+                trusted=s.get("trusted"),
+                revoked=s.get("revoked"),
+                timestamp=s.get("timestamp"),
+            )
+            for s in report.get("signatures", [])
+        ),
+    )
+
+
+def signed_documents(case: RenewalCase) -> list[SignedDocument]:
+    return list(SignedDocument.objects.filter(case=case).order_by("signed_at", "agreement"))
+
+
+def case_decisions(case: RenewalCase) -> list[Decision]:
+    """The case's decisions, oldest first, with who took them."""
+    return list(
+        Decision.objects.filter(case=case).select_related("decided_by").order_by("decided_at")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditHistory:
+    """The case's latest audit events, oldest first, and the user names of the staff in them."""
+
+    events: tuple[AuditEvent, ...]
+    staff_names: dict[int, str]
+
+
+def audit_history(case: RenewalCase, limit: int = 500) -> AuditHistory:
+    events = list(AuditEvent.objects.filter(case_id=case.id).order_by("-at", "-id")[:limit])
+    events.reverse()
+    staff_ids = {e.actor_id for e in events if e.actor_type == "staff" and e.actor_id.isdigit()}
+    names = dict(
+        get_user_model()
+        .objects.filter(pk__in=[int(i) for i in staff_ids])
+        .values_list("pk", "username")
+    )
+    return AuditHistory(tuple(events), names)

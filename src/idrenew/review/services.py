@@ -89,8 +89,8 @@ def review_on_submit(
     now = now or timezone.now()
     checks = case_checks(case)
     review, _ = CaseReview.objects.select_for_update().get_or_create(case=case)
-    review.checks = checks
-    review.checks_passed = bool(checks["passed"])
+    review.checks = checks.as_json()
+    review.checks_passed = checks.passed
     review.submissions += 1
     review.claimed_by = None
     review.claimed_at = review.claim_expires_at = None
@@ -251,7 +251,7 @@ def _approve(
         kind=DecisionKind.AUTO_APPROVE if automatic else DecisionKind.APPROVE,
         note=note,
         decided_by=user,
-        rule_set=rule_set() if automatic else {},
+        rule_set=rule_set().as_json() if automatic else {},
     )
     case_transition(
         case_id=case.id,

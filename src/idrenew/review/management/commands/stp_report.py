@@ -25,7 +25,7 @@ class Command(BaseCommand):
         total = passed = 0
         reviews = CaseReview.objects.select_related("case", "case__customer")
         for review in reviews.iterator(chunk_size=500):
-            checks = case_checks(review.case) if options["recompute"] else review.checks
+            checks = case_checks(review.case).as_json() if options["recompute"] else review.checks
             if not checks:
                 continue
             total += 1
@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 if not check["ok"]:
                     failing[f"{check['code']} {check['label']}"] += 1
         state = "开启" if settings.IDRENEW_STP_ENABLED else "关闭"
-        self.stdout.write(f"自动审核（直通）当前{state}；规则 {rule_set()}")
+        self.stdout.write(f"自动审核（直通）当前{state}；规则 {rule_set().as_json()}")
         share = 100 * passed / total if total else 0.0
         self.stdout.write(f"已提交申请 {total} 笔，规则可自动通过 {passed} 笔（{share:.1f}%）")
         for name, count in failing.most_common():
