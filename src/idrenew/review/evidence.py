@@ -23,7 +23,7 @@ import json
 import logging
 import zipfile
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -46,6 +46,92 @@ logger = logging.getLogger(__name__)
 EXPORT_PERMISSION = "review.export_evidence"
 # Fixed timestamp inside the ZIP: the same files give the same archive entries.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class ManifestFile(TypedDict):
+    path: str
+    sha256: str
+    bytes: int
+
+
+class Manifest(TypedDict):
+    """``manifest.json``: SHA-256 and size of every other file of the bundle."""
+
+    case_reference: str
+    case_id: str
+    generated_at: str | None
+    algorithm: str
+    files: list[ManifestFile]
+
+
+class MissingFile(TypedDict):
+    what: str
+    error: str
+
+
+class RecordOnFile(TypedDict):
+    as_of: str | None
+    updated_at: str | None
+    changed_since_decision: bool | None
+    customer_id: int
+    name: str
+    id_type: str
+    id_number: str
+    id_valid_from: str | None
+    id_valid_to: str | None
+    id_long_term: bool
+    address: str
+    fund_account: str
+    trading_account: str
+    mobile_masked: str
+    status: str
+
+
+class FaceEvidence(TypedDict):
+    consents: list[dict[str, Any]]
+    attempts: list[dict[str, Any]]
+
+
+class ReadingEvidence(TypedDict):
+    ocr: dict[str, Any]
+    edits: dict[str, Any]
+    edited_fields: list[str]
+    face_similarity: float | None
+    face_threshold: float | None
+    face_checked: bool
+    review_flags: list[str]
+    read_at: str | None
+    identity_confirmed_at: str | None
+    update_confirmed_at: str | None
+
+
+class DecisionEvidence(TypedDict):
+    id: str
+    kind: str
+    label: str
+    reasons: list[str]
+    reason_labels: list[str]
+    note: str
+    steps: list[int]
+    decided_by: str | None
+    decided_by_id: int | None
+    rule_set: dict[str, Any]
+    record_before: dict[str, Any]
+    decided_at: str
+
+
+class ReviewEvidence(TypedDict):
+    checks: dict[str, Any]
+    checks_passed: bool
+    submissions: int
+    recommended_by: str | None
+    recommended_at: str | None
+
+
+class RecordUpdate(TypedDict):
+    values: Any
+    status: str
+    delivered_at: str | None
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -73,7 +159,7 @@ class _Bundle:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
-        self.missing: list[dict[str, str]] = []
+        self.missing: list[MissingFile] = []
 
     def add_stored(self, path_without_ext: str, storage_name: str, what: str) -> str | None:
         """Decrypt a stored file into the bundle; returns its path there (None if missing)."""
@@ -83,7 +169,7 @@ class _Bundle:
             data = read_encrypted(storage_name)
         except Exception as exc:  # a missing or undecryptable file is reported, not fatal
             logger.warning("evidence: %s unreadable (%s)", what, type(exc).__name__)
-            self.missing.append({"what": what, "error": type(exc).__name__})
+            self.missing.append(MissingFile(what=what, error=type(exc).__name__))
             return None
         path = f"{path_without_ext}.{_ext(data)}"
         self.files[path] = data
@@ -94,7 +180,7 @@ class _Bundle:
         self.files[path] = text.encode("utf-8")
 
 
-def _record_on_file(case: RenewalCase, decided_at: datetime | None) -> dict[str, Any]:
+def _record_on_file(case: RenewalCase, decided_at: datetime | None) -> RecordOnFile:
     customer = case.customer
     return {
         "as_of": _iso(timezone.now()),
@@ -150,7 +236,7 @@ def _uploads(case: RenewalCase, reading: CardReading | None, bundle: _Bundle) ->
     return out
 
 
-def _face(case: RenewalCase, bundle: _Bundle) -> dict[str, Any]:
+def _face(case: RenewalCase, bundle: _Bundle) -> FaceEvidence:
     consents = [
         {
             "notice_version": c.notice_version,
@@ -187,7 +273,7 @@ def _face(case: RenewalCase, bundle: _Bundle) -> dict[str, Any]:
     return {"consents": consents, "attempts": attempts}
 
 
-def _reading(reading: CardReading | None) -> dict[str, Any] | None:
+def _reading(reading: CardReading | None) -> ReadingEvidence | None:
     if reading is None:
         return None
     return {
@@ -266,7 +352,7 @@ def _documents(case: RenewalCase, bundle: _Bundle) -> list[Any]:
     return out
 
 
-def _decisions(case: RenewalCase) -> list[Any]:
+def _decisions(case: RenewalCase) -> list[DecisionEvidence]:
     return [
         {
             "id": str(d.id),
@@ -280,7 +366,7 @@ def _decisions(case: RenewalCase) -> list[Any]:
             "decided_by_id": d.decided_by_id,
             "rule_set": d.rule_set,
             "record_before": d.record_snapshot,
-            "decided_at": _iso(d.decided_at),
+            "decided_at": d.decided_at.isoformat(),
         }
         for d in Decision.objects.filter(case=case)
         .select_related("decided_by")
@@ -288,7 +374,7 @@ def _decisions(case: RenewalCase) -> list[Any]:
     ]
 
 
-def _review(case: RenewalCase) -> dict[str, Any] | None:
+def _review(case: RenewalCase) -> ReviewEvidence | None:
     review = CaseReview.objects.filter(case=case).select_related("recommended_by").first()
     if review is None:
         return None
@@ -301,8 +387,9 @@ def _review(case: RenewalCase) -> dict[str, Any] | None:
     }
 
 
-def _outbox(case: RenewalCase) -> tuple[list[Any], dict[str, Any] | None]:
-    events, update = [], None
+def _outbox(case: RenewalCase) -> tuple[list[dict[str, Any]], RecordUpdate | None]:
+    events: list[dict[str, Any]] = []
+    update: RecordUpdate | None = None
     for e in OutboxEvent.objects.filter(case_id=case.id).order_by("created_at"):
         events.append(
             {
@@ -395,7 +482,7 @@ def case_evidence(case: RenewalCase, exported_by: str | None) -> tuple[dict[str,
     return bundle.files, body
 
 
-def _zip(files: dict[str, bytes], manifest: dict[str, Any]) -> bytes:
+def _zip(files: dict[str, bytes], manifest: Manifest) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         entries = {**files, "manifest.json": _manifest_bytes(manifest)}
@@ -406,7 +493,7 @@ def _zip(files: dict[str, bytes], manifest: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-def _manifest_bytes(manifest: dict[str, Any]) -> bytes:
+def _manifest_bytes(manifest: Manifest) -> bytes:
     return json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
 
 
@@ -416,7 +503,7 @@ def evidence_bundle(case: RenewalCase, user: Any, *, request: HttpRequest | None
     if user is not None and not access.can_export_evidence(user):
         raise PermissionDenied("no permission to export evidence")
     files, _ = case_evidence(case, _username(user))
-    manifest = {
+    manifest: Manifest = {
         "case_reference": case.reference,
         "case_id": str(case.id),
         "generated_at": _iso(timezone.now()),
