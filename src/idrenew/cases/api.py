@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from idrenew.cases import selectors, services
 from idrenew.cases.domain.states import IN_PROGRESS, State
-from idrenew.cases.hooks import decider, documents
+from idrenew.cases.hooks import CaseOutcome, CustomerDecision, decider, documents
 from idrenew.cases.models import RenewalCase
 from idrenew.core.auth import CustomerAuth, request_customer
 from idrenew.core.errors import AppError
@@ -180,16 +180,36 @@ def case_documents_out(
     ]
 
 
+def outcome_out(outcome: CaseOutcome, *, can_reapply: bool) -> OutcomeOut:
+    return OutcomeOut(
+        reasons=list(outcome.reasons),
+        note=outcome.note,
+        redo_steps=[RedoStepOut(number=s.number, title=s.title) for s in outcome.redo_steps],
+        redo_step=(
+            RedoTargetOut(number=outcome.redo_step.number, key=outcome.redo_step.key)
+            if outcome.redo_step
+            else None
+        ),
+        decided_at=outcome.decided_at,
+        can_reapply=can_reapply,
+    )
+
+
+def decision_out(decision: CustomerDecision) -> DecisionOut:
+    return DecisionOut(
+        kind=decision.kind,
+        label=decision.label,
+        reasons=list(decision.reasons),
+        note=decision.note,
+        decided_at=decision.decided_at,
+    )
+
+
 def case_status_out(case: RenewalCase, *, docs: list[Any] | None = None) -> CaseStatusOut:
     outcome = None
     if case.state_enum in {State.APPROVED, State.REJECTED, State.RETURNED}:
-        body = decider().outcome(case)
-        outcome = OutcomeOut(
-            reasons=body["reasons"],
-            note=body["note"],
-            redo_steps=[RedoStepOut(**s) for s in body["redo_steps"]],
-            redo_step=RedoTargetOut(**body["redo_step"]) if body["redo_step"] else None,
-            decided_at=body.get("decided_at"),
+        outcome = outcome_out(
+            decider().outcome(case),
             can_reapply=case.state_enum == State.REJECTED and decider().can_reapply(case),
         )
     trading = None
@@ -223,7 +243,7 @@ def _owned_case(request: HttpRequest, reference: str) -> RenewalCase:
 
 
 @router.post("", response={201: CaseOut, **Errors}, summary="开始证件更新申请")
-def case_start(request: HttpRequest, payload: EmptyIn) -> Status:
+def case_start(request: HttpRequest, payload: EmptyIn) -> Status[CaseOut]:
     case = services.case_start(customer=request_customer(request), request=request)
     return Status(201, case_out(case))
 
@@ -284,7 +304,7 @@ def case_record(request: HttpRequest, reference: str) -> CaseRecordDetailOut:
     case = _owned_case(request, reference)
     return CaseRecordDetailOut(
         **case_status_out(case).model_dump(),
-        decisions=[DecisionOut(**d) for d in selectors.case_decisions_for_customer(case)],
+        decisions=[decision_out(d) for d in selectors.case_decisions_for_customer(case)],
     )
 
 

@@ -19,6 +19,46 @@ if TYPE_CHECKING:
     from idrenew.customers.models import Customer
 
 
+@dataclass(frozen=True, slots=True)
+class RedoStep:
+    """A step staff asked the customer to redo: its number and title."""
+
+    number: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class RedoTarget:
+    """The first step to redo, where the app opens: its number and key."""
+
+    number: int
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseOutcome:
+    """The status page's outcome of the latest decision (reason labels in Chinese). Empty
+    (no reasons, no note, nothing to redo) before a decision."""
+
+    reasons: tuple[str, ...] = ()
+    note: str = ""
+    redo_steps: tuple[RedoStep, ...] = ()
+    redo_step: RedoTarget | None = None
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerDecision:
+    """One decision as the customer reads it: kind, the label of the state it led to, the
+    reason labels, the staff member's note, the time."""
+
+    kind: str
+    label: str
+    reasons: tuple[str, ...]
+    note: str
+    decided_at: datetime
+
+
 @dataclass(frozen=True)
 class DecisionNotice:
     """What a decision's SMS names: the reasons' labels (reject), the steps to redo (return)."""
@@ -31,7 +71,7 @@ class CaseDecider(Protocol):
     def on_submitted(self, *, case: RenewalCase, request: HttpRequest | None) -> None:
         """In the submission's transaction: checks, queue entry, notice, straight-through."""
 
-    def outcome(self, case: RenewalCase) -> dict[str, Any]:
+    def outcome(self, case: RenewalCase) -> CaseOutcome:
         """The status page's outcome: reasons, note, redo_steps, redo_step, decided_at."""
 
     def redo(self, *, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
@@ -49,7 +89,7 @@ class CaseDecider(Protocol):
     ) -> DecisionNotice | None:
         """The latest decision of ``kind`` ("reject" or "return") taken up to ``before``."""
 
-    def decisions_for_customer(self, case: RenewalCase) -> list[dict[str, Any]]:
+    def decisions_for_customer(self, case: RenewalCase) -> list[CustomerDecision]:
         """The decisions a customer reads, oldest first: kind, label, reasons, note, decided_at."""
 
 

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from idrenew.cases.constants import ACTIVE_STATE_VALUES
-from idrenew.cases.hooks import decider
+from idrenew.cases.hooks import CustomerDecision, decider
 from idrenew.cases.models import RenewalCase
 from idrenew.customers.models import Customer
 
@@ -36,7 +34,7 @@ def case_of_customer(*, customer: Customer, reference: str) -> RenewalCase | Non
     )
 
 
-def case_decisions_for_customer(case: RenewalCase) -> list[dict[str, Any]]:
+def case_decisions_for_customer(case: RenewalCase) -> list[CustomerDecision]:
     """The back office's decisions on the case, oldest first, as the customer reads them:
     the outcome's label, the reason labels, the staff member's note, the time."""
     return decider().decisions_for_customer(case)

@@ -6,7 +6,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -43,7 +43,16 @@ def _is_stale(case: RenewalCase, now: datetime) -> bool:
     return case.state_enum in IN_PROGRESS and case.expires_at <= now
 
 
-def case_summary(case: RenewalCase) -> dict[str, Any]:
+class CaseSummary(TypedDict):
+    """Ids and codes only: what audit events and error details may carry (JSON)."""
+
+    id: str
+    reference: str
+    state: str
+    current_step: int
+
+
+def case_summary(case: RenewalCase) -> CaseSummary:
     """Ids and codes only: what audit events and error details may carry."""
     return {
         "id": str(case.id),

@@ -8,7 +8,13 @@ from typing import Any
 from django.http import HttpRequest
 
 from idrenew.cases.domain.states import LABELS, State
-from idrenew.cases.hooks import DecisionNotice
+from idrenew.cases.hooks import (
+    CaseOutcome,
+    CustomerDecision,
+    DecisionNotice,
+    RedoStep,
+    RedoTarget,
+)
 from idrenew.cases.models import RenewalCase
 from idrenew.customers.constants import RENEWAL_ALLOWED
 from idrenew.review import services
@@ -32,8 +38,16 @@ class ReviewDecider:
     def on_submitted(self, *, case: RenewalCase, request: HttpRequest | None) -> None:
         services.review_on_submit(case=case, request=request)
 
-    def outcome(self, case: RenewalCase) -> dict[str, Any]:
-        return services.case_outcome(case)
+    def outcome(self, case: RenewalCase) -> CaseOutcome:
+        body = services.case_outcome(case)
+        redo_step = body["redo_step"]
+        return CaseOutcome(
+            reasons=tuple(body["reasons"]),
+            note=body["note"],
+            redo_steps=tuple(RedoStep(s["number"], s["title"]) for s in body["redo_steps"]),
+            redo_step=RedoTarget(redo_step["number"], redo_step["key"]) if redo_step else None,
+            decided_at=body.get("decided_at"),
+        )
 
     def redo(self, *, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
         return services.case_redo(case=case, request=request)
@@ -69,17 +83,17 @@ class ReviewDecider:
         )
         return decision is None or not (set(decision.reasons) & BRANCH_REASONS)
 
-    def decisions_for_customer(self, case: RenewalCase) -> list[dict[str, Any]]:
+    def decisions_for_customer(self, case: RenewalCase) -> list[CustomerDecision]:
         rows = Decision.objects.filter(case=case, kind__in=list(CUSTOMER_DECISION_STATES)).order_by(
             "decided_at"
         )
         return [
-            {
-                "kind": d.kind,
-                "label": LABELS[CUSTOMER_DECISION_STATES[d.kind]],
-                "reasons": d.reason_labels,
-                "note": d.note,
-                "decided_at": d.decided_at,
-            }
+            CustomerDecision(
+                kind=d.kind,
+                label=LABELS[CUSTOMER_DECISION_STATES[d.kind]],
+                reasons=tuple(d.reason_labels),
+                note=d.note,
+                decided_at=d.decided_at,
+            )
             for d in rows
         ]
