@@ -3,7 +3,7 @@ signed download link for app clients (``/api/documents/{token}``, no session nee
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
@@ -89,7 +89,7 @@ class SignedOut(Schema):
 @router.get("/agreements", response={200: AgreementsOut, **Errors}, summary="协议列表与正文")
 def agreements(request: HttpRequest) -> AgreementsOut:
     case = case_current(customer=request_customer(request))
-    return AgreementsOut(**steps.agreements_view(case))
+    return AgreementsOut.model_validate(steps.agreements_view(case))
 
 
 @router.post("/agreements/done", response={200: CaseOut, **Errors}, summary="全部已阅读，下一步")
@@ -117,17 +117,14 @@ def agreement_event(request: HttpRequest, key: str, payload: EventIn) -> Recorde
 @router.post("/agreements/{key}/read", response={200: ReadOut, **Errors}, summary="确认已阅读")
 def agreement_read(request: HttpRequest, key: str, payload: ReadIn) -> ReadOut:
     case = case_current(customer=request_customer(request))
-    return ReadOut(
-        **steps.agreement_mark_read(case=case, key=key, version=payload.version, request=request)
-    )
+    read = steps.agreement_mark_read(case=case, key=key, version=payload.version, request=request)
+    return ReadOut(key=read.key, read=read.read, all_read=read.all_read)
 
 
 @router.post("/signature", response={202: TaskAccepted, **Errors}, summary="提交手写签名并签署")
-def signature(request: HttpRequest, payload: SignatureIn) -> Status:
+def signature(request: HttpRequest, payload: SignatureIn) -> Status[TaskAccepted]:
     case = case_current(customer=request_customer(request))
-    strokes: list[list[dict[str, Any]]] = [
-        [p.model_dump() for p in stroke] for stroke in payload.strokes
-    ]
+    strokes: steps.Strokes = [[p.model_dump() for p in stroke] for stroke in payload.strokes]
     task = steps.signature_submit(
         case=case,
         png_data_url=payload.png,
@@ -142,7 +139,7 @@ def signature(request: HttpRequest, payload: SignatureIn) -> Status:
 @router.get("/documents", response={200: SignedOut, **Errors}, summary="已签署的协议")
 def documents(request: HttpRequest) -> SignedOut:
     case = case_current(customer=request_customer(request))
-    return SignedOut(**steps.documents_view(case))
+    return SignedOut.model_validate(steps.documents_view(case))
 
 
 @router.get("/documents/{key}.pdf", response={200: None, **Errors}, summary="下载已签署的协议")

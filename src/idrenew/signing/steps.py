@@ -11,8 +11,9 @@ import binascii
 import hashlib
 import json
 import math
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -97,7 +98,26 @@ def _paragraphs(rendered: RenderedAgreement) -> list[str]:
 READABLE = [State.UPDATE_CONFIRMED, State.AGREEMENTS_READ, State.SIGNED]
 
 
-def agreements_view(case: RenewalCase) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class AgreementView:
+    """One agreement as step 7 shows it: its text as paragraphs and whether it was read."""
+
+    key: str
+    title: str
+    version: str
+    content_hash: str
+    paragraphs: tuple[str, ...]
+    read: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementsView:
+    agreements: tuple[AgreementView, ...]
+    all_read: bool
+    min_read_seconds: int
+
+
+def agreements_view(case: RenewalCase) -> AgreementsView:
     case_require_state(case, READABLE)
     data = case_data(case)
     readings = {
@@ -108,20 +128,20 @@ def agreements_view(case: RenewalCase) -> dict[str, Any]:
     for key in services.AGREEMENTS:
         shown = services.agreement_preview(agreement=key, case=data)
         items.append(
-            {
-                "key": key,
-                "title": f"《{shown.title}》",
-                "version": shown.version,
-                "content_hash": shown.content_hash,
-                "paragraphs": _paragraphs(shown),
-                "read": _still_valid(readings.get((key, shown.version)), case, shown),
-            }
+            AgreementView(
+                key=key,
+                title=f"《{shown.title}》",
+                version=shown.version,
+                content_hash=shown.content_hash,
+                paragraphs=tuple(_paragraphs(shown)),
+                read=_still_valid(readings.get((key, shown.version)), case, shown),
+            )
         )
-    return {
-        "agreements": items,
-        "all_read": all(i["read"] for i in items),
-        "min_read_seconds": settings.IDRENEW_SIGNING_MIN_READ_SECONDS,
-    }
+    return AgreementsView(
+        agreements=tuple(items),
+        all_read=all(i.read for i in items),
+        min_read_seconds=settings.IDRENEW_SIGNING_MIN_READ_SECONDS,
+    )
 
 
 def _still_valid(
@@ -208,6 +228,15 @@ def agreement_event(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ReadView:
+    """An agreement confirmed as read, and whether every agreement now is."""
+
+    key: str
+    read: bool
+    all_read: bool
+
+
 def agreement_mark_read(
     *,
     case: RenewalCase,
@@ -215,7 +244,7 @@ def agreement_mark_read(
     version: str,
     request: HttpRequest | None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ReadView:
     now = now or timezone.now()
     case_require_state(case, [State.UPDATE_CONFIRMED])
     shown = _current(case, key, version)
@@ -243,12 +272,12 @@ def agreement_mark_read(
         request=request,
         data={"agreement": key, "version": version, "seconds": reading.seconds},
     )
-    return {"key": key, "read": True, "all_read": agreements_view(case)["all_read"]}
+    return ReadView(key=key, read=True, all_read=agreements_view(case).all_read)
 
 
 def agreements_done(*, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
     case_require_state(case, [State.UPDATE_CONFIRMED])
-    if not agreements_view(case)["all_read"]:
+    if not agreements_view(case).all_read:
         raise _error("AGREEMENTS_NOT_READ", "请先阅读全部协议", status=409)
     return case_transition(
         case_id=case.id,
@@ -284,14 +313,34 @@ _REFUSALS = {
 }
 
 
-def signature_stats(strokes: Strokes, width: int, height: int) -> dict[str, Any]:
+class SignatureStatsJson(TypedDict):
+    points: int
+    strokes: int
+    extent: float
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureStats:
+    """How much was drawn: points, strokes, and the drawing's extent as a share of the pad's
+    diagonal (rounded to 4 places)."""
+
+    points: int
+    strokes: int
+    extent: float
+
+    def to_json(self) -> SignatureStatsJson:
+        """The audit event's fields."""
+        return {"points": self.points, "strokes": self.strokes, "extent": self.extent}
+
+
+def signature_stats(strokes: Strokes, width: int, height: int) -> SignatureStats:
     points = [(p["x"], p["y"]) for s in strokes for p in s]
     if not points:
-        return {"points": 0, "strokes": 0, "extent": 0.0}
+        return SignatureStats(points=0, strokes=0, extent=0.0)
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     diagonal = math.hypot(width, height) or 1.0
     extent = math.hypot(max(xs) - min(xs), max(ys) - min(ys)) / diagonal
-    return {"points": len(points), "strokes": len(strokes), "extent": round(extent, 4)}
+    return SignatureStats(points=len(points), strokes=len(strokes), extent=round(extent, 4))
 
 
 def signature_submit(
@@ -306,7 +355,7 @@ def signature_submit(
     """Step 8: the signature's image is drawn here from the strokes (capped: strokes, points,
     coordinates); a PNG the client sends is checked from its header only and not used."""
     case_require_state(case, [State.AGREEMENTS_READ])
-    if not agreements_view(case)["all_read"]:  # a new version was published after reading
+    if not agreements_view(case).all_read:  # a new version was published after reading
         case_transition(
             case_id=case.id,
             target=State.UPDATE_CONFIRMED,
@@ -323,11 +372,11 @@ def signature_submit(
     except strokes_domain.StrokesRefused as refused:
         raise _error(refused.code, _REFUSALS[refused.code], **(refused.detail or {})) from None
     stats = signature_stats(strokes, width, height)
-    if stats["points"] == 0:
+    if stats.points == 0:
         raise _error("SIGNATURE_EMPTY", "请先在空白处签名")
     if png_data_url is not None:
         _client_png_check(png_data_url)
-    if stats["points"] < MIN_POINTS or stats["extent"] < MIN_EXTENT:
+    if stats.points < MIN_POINTS or stats.extent < MIN_EXTENT:
         raise _error("SIGNATURE_TOO_SMALL", "签名过小或过于简单，请在空白处写下完整的姓名")
     drawn = strokes_domain.strokes_draw(lines, width=width, height=height)
     if drawn.ink_pixels < MIN_INK_PIXELS:
@@ -340,16 +389,16 @@ def signature_submit(
         strokes_json=json.dumps(strokes, separators=(",", ":")),
         pad_width=width,
         pad_height=height,
-        point_count=stats["points"],
-        stroke_count=stats["strokes"],
-        ink_extent=stats["extent"],
+        point_count=stats.points,
+        stroke_count=stats.strokes,
+        ink_extent=stats.extent,
     )
     audit_customer(
         action="signature.drawn",
         customer_id=case.customer_id,
         case_id=case.id,
         request=request,
-        data={"signature": str(signature.id), **stats},
+        data={"signature": str(signature.id), **stats.to_json()},
     )
     return task_submit(
         name="signing.sign",
@@ -379,12 +428,13 @@ def _readings(case: RenewalCase) -> tuple[ReadingRecord, ...]:
     )
 
 
-def signing_run(*, signature_id: str, ip: str, user_agent: str) -> dict[str, Any]:
-    """Render and sign both agreements with the signature; the case moves to step 9."""
+def signing_run(*, signature_id: str, ip: str, user_agent: str) -> SignedJson:
+    """Render and sign both agreements with the signature; the case moves to step 9. The
+    task's result: the signed documents as ``GET /api/documents`` lists them (JSON)."""
     signature = HandSignature.objects.select_related("case", "case__customer").get(pk=signature_id)
     case = signature.case
     if SignedDocument.objects.filter(signature=signature).exists():
-        return documents_view(case)
+        return documents_view(case).to_json()
     case_require_state(case, [State.AGREEMENTS_READ])
     data = case_data(case)
     png = read_encrypted(signature.image_name)
@@ -440,7 +490,7 @@ def signing_run(*, signature_id: str, ip: str, user_agent: str) -> dict[str, Any
                 "certificates": [d.certificate.serial for d in signed],
             },
         )
-    return documents_view(case)
+    return documents_view(case).to_json()
 
 
 # --- step 9 and the hand-off to step 10 -----------------------------------------------------
@@ -451,22 +501,67 @@ def _latest_documents(case: RenewalCase) -> list[SignedDocument]:
     return list(SignedDocument.objects.filter(case=case, signature__in=latest))
 
 
-def documents_view(case: RenewalCase) -> dict[str, Any]:
+class SignedDocumentJson(TypedDict):
+    key: str
+    title: str
+    sha256: str
+    signed_at: str
+    download_url: str
+
+
+class SignedJson(TypedDict):
+    documents: list[SignedDocumentJson]
+    case_state: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignedDocumentView:
+    """A signed agreement of the open case (``signed_at`` in local time, ISO 8601)."""
+
+    key: str
+    title: str
+    sha256: str
+    signed_at: str
+    download_url: str
+
+    def to_json(self) -> SignedDocumentJson:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "sha256": self.sha256,
+            "signed_at": self.signed_at,
+            "download_url": self.download_url,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentsView:
+    """Step 9: the newest signed documents and the case's state."""
+
+    documents: tuple[SignedDocumentView, ...]
+    case_state: str
+
+    def to_json(self) -> SignedJson:
+        """As the signing task stores its result."""
+        return {"documents": [d.to_json() for d in self.documents], "case_state": self.case_state}
+
+
+def documents_view(case: RenewalCase) -> DocumentsView:
     case.refresh_from_db()
     docs = _latest_documents(case)
-    return {
-        "documents": [
-            {
-                "key": d.agreement,
-                "title": f"《{d.title}》",
-                "sha256": d.pdf_sha256,
-                "signed_at": timezone.localtime(d.signed_at).isoformat(),
-                "download_url": f"/api/cases/current/documents/{d.agreement}.pdf",
-            }
+    return DocumentsView(
+        documents=tuple(
+            SignedDocumentView(
+                key=d.agreement,
+                title=f"《{d.title}》",
+                sha256=d.pdf_sha256,
+                signed_at=timezone.localtime(d.signed_at).isoformat(),
+                download_url=f"/api/cases/current/documents/{d.agreement}.pdf",
+            )
             for d in docs
-        ],
-        "case_state": case.state,
-    }
+        ),
+        case_state=case.state,
+    )
 
 
 def document_pdf(*, case: RenewalCase, key: str, request: HttpRequest | None) -> bytes:

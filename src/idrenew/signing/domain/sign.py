@@ -113,6 +113,18 @@ def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
+def _cert_store(cert: x509.Certificate) -> SimpleCertificateStore:
+    """A store holding one certificate (pyhanko-certvalidator's ``from_certs`` is untyped)."""
+    store: SimpleCertificateStore = SimpleCertificateStore.from_certs([_asn1_cert(cert)])  # type: ignore[no-untyped-call]
+    return store
+
+
+def _cms_attribute(kind: str, value: object) -> cms.CMSAttribute:
+    """pyHanko's ``simple_cms_attribute`` (untyped)."""
+    attribute: cms.CMSAttribute = simple_cms_attribute(kind, value)  # type: ignore[no-untyped-call]
+    return attribute
+
+
 def _asn1_key(key: PrivateKey) -> asn1_keys.PrivateKeyInfo:
     return asn1_keys.PrivateKeyInfo.load(
         key.private_bytes(
@@ -165,7 +177,7 @@ class BrokerTimeStamper(DummyTimeStamper):
         super().__init__(
             tsa_cert=_asn1_cert(authority.tsa_cert),
             tsa_key=_asn1_key(authority.tsa_key),
-            certs_to_embed=SimpleCertificateStore.from_certs([_asn1_cert(authority.ca_cert)]),
+            certs_to_embed=_cert_store(authority.ca_cert),
         )
         self._key = authority.tsa_key
 
@@ -184,10 +196,10 @@ class BrokerTimeStamper(DummyTimeStamper):
         digest.update(tst_info_data)
         signed_attrs = cms.CMSAttributes(
             [
-                simple_cms_attribute("content_type", "tst_info"),
-                simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
-                simple_cms_attribute("signing_certificate", as_signing_certificate(self.tsa_cert)),
-                simple_cms_attribute("message_digest", digest.finalize()),
+                _cms_attribute("content_type", "tst_info"),
+                _cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+                _cms_attribute("signing_certificate", as_signing_certificate(self.tsa_cert)),
+                _cms_attribute("message_digest", digest.finalize()),
             ]
         )
         signature = self._key.sign(signed_attrs.dump(), PKCS1v15(), hash_algo)
@@ -265,7 +277,7 @@ def _sign_document(
 ) -> SignedDocument:
     """The customer's PAdES signature over the box, then the broker's with an LTA timestamp."""
     tsa = timestamper(authority)
-    ca_store = SimpleCertificateStore.from_certs([_asn1_cert(authority.ca_cert)])
+    ca_store = _cert_store(authority.ca_cert)
 
     key, cert, record = issue_customer_certificate(
         authority,

@@ -123,7 +123,7 @@ def client_png_acceptable(data: bytes) -> bool:
     length, kind = struct.unpack(">I4s", data[8:16])
     if length != 13 or kind != b"IHDR":
         return False
-    w, h = struct.unpack(">II", data[16:24])
+    w, h = (int(v) for v in struct.unpack(">II", data[16:24]))
     if zlib.crc32(data[12:29]) != struct.unpack(">I", data[29:33])[0]:
         return False
     return (
