@@ -124,7 +124,7 @@ def clip(
     nonce: Form[str],
     clip: File[UploadedFile],
     prompt_offset_ms: Form[int | None] = None,
-) -> Status:
+) -> Status[TaskAccepted]:
     case = case_current(customer=request_customer(request))
     task = services.face_clip_submit(
         case=case, nonce=nonce, clip=clip, request=request, prompt_offset_ms=prompt_offset_ms
@@ -138,4 +138,4 @@ def latest(request: HttpRequest) -> AttemptOut:
     attempt = FaceAttempt.objects.filter(case=case).order_by("-created_at").first()
     if attempt is None:
         raise NoAttempt()
-    return AttemptOut(**services.face_attempt_summary(attempt))
+    return AttemptOut.model_validate(services.face_attempt_summary(attempt))

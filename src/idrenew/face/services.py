@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import cv2
 import numpy as np
@@ -161,7 +161,7 @@ def face_clip_submit(
     *,
     case: RenewalCase,
     nonce: str,
-    clip: UploadedFile,
+    clip: UploadedFile[bytes],
     request: HttpRequest | None,
     prompt_offset_ms: int | None = None,
     now: datetime | None = None,
@@ -227,18 +227,70 @@ def face_clip_submit(
     )
 
 
-def _failure(code: str) -> dict[str, str]:
+class ActionJson(TypedDict):
+    """One asked-for action's result as the attempt stores it (``FaceAttempt.actions``)."""
+
+    action: str
+    passed: bool
+    frames: list[int] | None
+    at: float | None
+
+
+class FailureJson(TypedDict):
+    code: str
+    message: str
+
+
+class FaceAttemptJson(TypedDict):
+    """The analysis task's stored result: the attempt as ``GET /attempts/latest`` shows it."""
+
+    attempt_id: str
+    passed: bool
+    status: str
+    actions: list[ActionJson]
+    failures: list[FailureJson]
+    case_state: str
+    current_step: int
+
+
+@dataclass(frozen=True, slots=True)
+class FaceAttemptSummary:
+    """A liveness attempt as the customer reads it: the actions' results, the failures with
+    their messages, and where the case now stands."""
+
+    attempt_id: str
+    passed: bool
+    status: str
+    actions: tuple[ActionJson, ...]
+    failures: tuple[FailureJson, ...]
+    case_state: str
+    current_step: int
+
+    def to_json(self) -> FaceAttemptJson:
+        return {
+            "attempt_id": self.attempt_id,
+            "passed": self.passed,
+            "status": self.status,
+            "actions": list(self.actions),
+            "failures": list(self.failures),
+            "case_state": self.case_state,
+            "current_step": self.current_step,
+        }
+
+
+def _failure(code: str) -> FailureJson:
     message = FAILURE_MESSAGES.get(code) or IDENTITY_MESSAGES.get(code)
     return {"code": code, "message": message or "人脸识别未通过，请重试"}
 
 
-def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
-    """Analyse an uploaded clip; the clip is deleted whatever the outcome."""
+def face_attempt_analyze(*, attempt_id: str) -> FaceAttemptJson:
+    """Analyse an uploaded clip; the clip is deleted whatever the outcome. The result is the
+    task's (JSON): the attempt's summary."""
     attempt = FaceAttempt.objects.select_related("case", "challenge", "case__customer").get(
         pk=attempt_id
     )
     if attempt.status != FaceAttempt.Status.PENDING:
-        return face_attempt_summary(attempt)
+        return face_attempt_summary(attempt).to_json()
     started = time.monotonic()
     engine = face_engine()
     suffix = ".webm" if attempt.clip_content_type == "video/webm" else ".mp4"
@@ -266,7 +318,7 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
         attempt.clip_name = ""
     if report is not None:
         failures = list(report.failures)
-        attempt.actions = [
+        actions: list[ActionJson] = [
             {
                 "action": a.action,
                 "passed": a.passed,
@@ -275,6 +327,7 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
             }
             for a in report.actions
         ]
+        attempt.actions = actions
         attempt.frame_count = report.frame_count
         attempt.face_ratio = report.face_ratio
         attempt.best_frame_index = report.best_frame
@@ -338,7 +391,7 @@ def face_attempt_analyze(*, attempt_id: str) -> dict[str, Any]:
             actor_id="face",
             data={"attempt": str(attempt.id)},
         )
-    return face_attempt_summary(attempt)
+    return face_attempt_summary(attempt).to_json()
 
 
 def _compare_with_reference(customer: Customer, vector: np.ndarray) -> float | None:
@@ -358,17 +411,17 @@ def _compare_with_reference(customer: Customer, vector: np.ndarray) -> float | N
     return float(engine.similarity(vector, reference))
 
 
-def face_attempt_summary(attempt: FaceAttempt) -> dict[str, Any]:
+def face_attempt_summary(attempt: FaceAttempt) -> FaceAttemptSummary:
     attempt.case.refresh_from_db()
-    return {
-        "attempt_id": str(attempt.id),
-        "passed": attempt.status == FaceAttempt.Status.PASSED,
-        "status": attempt.status,
-        "actions": attempt.actions,
-        "failures": [_failure(code) for code in attempt.failures],
-        "case_state": attempt.case.state,
-        "current_step": attempt.case.current_step,
-    }
+    return FaceAttemptSummary(
+        attempt_id=str(attempt.id),
+        passed=attempt.status == FaceAttempt.Status.PASSED,
+        status=attempt.status,
+        actions=tuple(attempt.actions),
+        failures=tuple(_failure(code) for code in attempt.failures),
+        case_state=attempt.case.state,
+        current_step=attempt.case.current_step,
+    )
 
 
 # --- the card portrait against the liveness result (asked by idcard at step 5) ----------------

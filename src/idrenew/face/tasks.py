@@ -9,4 +9,5 @@ from idrenew.core.tasks import register
 def analyze(*, attempt_id: str) -> dict[str, Any]:
     from idrenew.face.services import face_attempt_analyze
 
-    return face_attempt_analyze(attempt_id=attempt_id)
+    # The registry's TaskFunc returns dict[str, Any]; FaceAttemptJson types what is stored.
+    return dict(face_attempt_analyze(attempt_id=attempt_id))
