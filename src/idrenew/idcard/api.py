@@ -105,7 +105,7 @@ class UpdateIn(StrictIn):
 @router.get("/idcard", response={200: IdCardStateOut, **Errors}, summary="已上传的证件照片")
 def state(request: HttpRequest) -> IdCardStateOut:
     case = case_current(customer=request_customer(request))
-    return IdCardStateOut(**services.idcard_state(case))
+    return IdCardStateOut.model_validate(services.idcard_state(case))
 
 
 @router.post(
@@ -115,7 +115,7 @@ def confirm(request: HttpRequest, payload: EmptyIn) -> IdentityOut:
     case = case_current(customer=request_customer(request))
     services.idcard_confirm(case=case, request=request)
     case.refresh_from_db()
-    return IdentityOut(**services.identity_view(case))
+    return IdentityOut.model_validate(services.identity_view(case))
 
 
 # After /idcard/confirm: a path parameter would otherwise take "confirm" for a side.
@@ -126,7 +126,7 @@ def confirm(request: HttpRequest, payload: EmptyIn) -> IdentityOut:
 )
 def upload(
     request: HttpRequest, side: Literal["front", "back"], image: File[UploadedFile]
-) -> Status:
+) -> Status[TaskAccepted]:
     case = case_current(customer=request_customer(request))
     task = services.idcard_upload(case=case, side=side, image=image, request=request)
     return Status(202, TaskAccepted(task_id=str(task.id), status=task.status))
@@ -135,7 +135,7 @@ def upload(
 @router.get("/identity", response={200: IdentityOut, **Errors}, summary="身份信息确认")
 def identity(request: HttpRequest) -> IdentityOut:
     case = case_current(customer=request_customer(request))
-    return IdentityOut(**services.identity_view(case))
+    return IdentityOut.model_validate(services.identity_view(case))
 
 
 @router.post("/identity/confirm", response={200: CaseOut, **Errors}, summary="确认身份信息无误")
@@ -153,7 +153,7 @@ def identity_retake(request: HttpRequest, payload: EmptyIn) -> CaseOut:
 @router.get("/update", response={200: UpdateOut, **Errors}, summary="证件更新信息")
 def update(request: HttpRequest) -> UpdateOut:
     case = case_current(customer=request_customer(request))
-    return UpdateOut(**services.update_view(case))
+    return UpdateOut.model_validate(services.update_view(case))
 
 
 @router.post("/update", response={200: CaseOut, **Errors}, summary="提交证件更新信息")

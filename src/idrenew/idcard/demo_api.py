@@ -36,7 +36,7 @@ class DemoIdCardsOut(Schema):
     response={202: DemoIdCardsOut, **ERROR_RESPONSES},
     summary="演示：用本次人脸生成并上传证件照片（仅演示环境）",
 )
-def demo_idcards(request: HttpRequest, payload: DemoIdCardsIn) -> Status:
+def demo_idcards(request: HttpRequest, payload: DemoIdCardsIn) -> Status[DemoIdCardsOut]:
     case = case_current(customer=request_customer(request))
     tasks = demo_idcards_upload(case=case, request=request)
     return Status(

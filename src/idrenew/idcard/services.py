@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -95,7 +96,7 @@ def _file_error(code: str, status: int = 400) -> CodedError:
 
 
 def idcard_upload(
-    *, case: RenewalCase, side: Side, image: UploadedFile, request: HttpRequest | None
+    *, case: RenewalCase, side: Side, image: UploadedFile[bytes], request: HttpRequest | None
 ) -> TaskRecord:
     case_require_state(case, [State.FACE_PASSED])
     data = upload_read(
@@ -131,7 +132,7 @@ def _read(data: bytes, side: Side) -> SideReading:
     return reading
 
 
-def idcard_upload_analyze(*, upload_id: str) -> dict[str, Any]:
+def idcard_upload_analyze(*, upload_id: str) -> SideSummary:
     upload = CardUpload.objects.select_related("case").get(pk=upload_id)
     if upload.status != CardUpload.Status.PENDING:
         return idcard_side_summary(upload)
@@ -210,18 +211,58 @@ def _iso(value: str | None) -> str | None:
     return parsed.isoformat() if parsed else None
 
 
-def idcard_side_summary(upload: CardUpload) -> dict[str, Any]:
-    return {
-        "side": upload.side,
-        "status": upload.status,
-        "accepted": upload.status == CardUpload.Status.ACCEPTED,
-        "fields": _public_fields(upload.side, upload.fields),
-        "warnings": [
+class WarningJson(TypedDict):
+    code: str
+    message: str
+    blocking: bool
+
+
+class SideSummaryJson(TypedDict):
+    """A card side as the upload task's answer shows it (JSON)."""
+
+    side: str
+    status: str
+    accepted: bool
+    fields: dict[str, Any]
+    warnings: list[WarningJson]
+    uploaded_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SideSummary:
+    """A card side as the customer's screen shows it: the fields read (the ID number
+    masked), the warnings with their messages, whether it was accepted."""
+
+    side: str
+    status: str
+    accepted: bool
+    fields: dict[str, Any]
+    warnings: tuple[WarningJson, ...]
+    uploaded_at: str
+
+    def to_json(self) -> SideSummaryJson:
+        return {
+            "side": self.side,
+            "status": self.status,
+            "accepted": self.accepted,
+            "fields": dict(self.fields),
+            "warnings": list(self.warnings),
+            "uploaded_at": self.uploaded_at,
+        }
+
+
+def idcard_side_summary(upload: CardUpload) -> SideSummary:
+    return SideSummary(
+        side=upload.side,
+        status=upload.status,
+        accepted=upload.status == CardUpload.Status.ACCEPTED,
+        fields=_public_fields(upload.side, upload.fields),
+        warnings=tuple(
             {"code": w["code"], "message": message_of(w["code"]), "blocking": w["blocking"]}
             for w in upload.warnings
-        ],
-        "uploaded_at": upload.created_at.isoformat(),
-    }
+        ),
+        uploaded_at=upload.created_at.isoformat(),
+    )
 
 
 def idcard_latest(case: RenewalCase, side: str) -> CardUpload | None:
@@ -233,18 +274,27 @@ def idcard_latest(case: RenewalCase, side: str) -> CardUpload | None:
     )
 
 
-def idcard_state(case: RenewalCase) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class IdcardState:
+    """Step 4: the latest read of each side; ``ready`` when both were accepted."""
+
+    front: SideSummary | None
+    back: SideSummary | None
+    ready: bool
+
+
+def idcard_state(case: RenewalCase) -> IdcardState:
     front, back = idcard_latest(case, "front"), idcard_latest(case, "back")
-    return {
-        "front": idcard_side_summary(front) if front else None,
-        "back": idcard_side_summary(back) if back else None,
-        "ready": bool(
+    return IdcardState(
+        front=idcard_side_summary(front) if front else None,
+        back=idcard_side_summary(back) if back else None,
+        ready=bool(
             front
             and back
             and front.status == CardUpload.Status.ACCEPTED
             and back.status == CardUpload.Status.ACCEPTED
         ),
-    }
+    )
 
 
 # --- step 4 → 5: both sides confirmed -------------------------------------------------------
@@ -388,29 +438,55 @@ FACE_MISMATCH_MESSAGE = (
 )
 
 
-def identity_view(case: RenewalCase) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class FaceMatch:
+    """The card portrait against the liveness result; ``message`` when it did not pass."""
+
+    checked: bool
+    passed: bool | None
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityView:
+    """Step 5: the card as read (the ID number masked, dates ISO 8601) and the face match."""
+
+    name: str
+    sex: str
+    ethnicity: str
+    birth_date: str
+    address: str
+    id_number_masked: str
+    issuer: str
+    valid_from: str
+    valid_to: str | None
+    long_term: bool
+    face_match: FaceMatch
+
+
+def identity_view(case: RenewalCase) -> IdentityView:
     case_require_state(case, [State.IDCARD_READ, State.IDENTITY_CONFIRMED])
     reading = _reading(case)
     ocr = reading.ocr
     period = _card_period(ocr)
     passed = reading.face_passed
-    return {
-        "name": ocr.get("name", ""),
-        "sex": ocr.get("sex", ""),
-        "ethnicity": ocr.get("ethnicity", ""),
-        "birth_date": _iso(ocr.get("birth_date")) or "",
-        "address": ocr.get("address", ""),
-        "id_number_masked": mask_id_number(ocr.get("id_number", "")),
-        "issuer": ocr.get("issuer", ""),
-        "valid_from": period.start.isoformat() if period else "",
-        "valid_to": period.end.isoformat() if period and period.end else None,
-        "long_term": bool(period and period.long_term),
-        "face_match": {
-            "checked": reading.face_checked,
-            "passed": passed,
-            "message": FACE_MISMATCH_MESSAGE if passed is False else None,
-        },
-    }
+    return IdentityView(
+        name=ocr.get("name", ""),
+        sex=ocr.get("sex", ""),
+        ethnicity=ocr.get("ethnicity", ""),
+        birth_date=_iso(ocr.get("birth_date")) or "",
+        address=ocr.get("address", ""),
+        id_number_masked=mask_id_number(ocr.get("id_number", "")),
+        issuer=ocr.get("issuer", ""),
+        valid_from=period.start.isoformat() if period else "",
+        valid_to=period.end.isoformat() if period and period.end else None,
+        long_term=bool(period and period.long_term),
+        face_match=FaceMatch(
+            checked=reading.face_checked,
+            passed=passed,
+            message=FACE_MISMATCH_MESSAGE if passed is False else None,
+        ),
+    )
 
 
 def identity_confirm(*, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
@@ -443,30 +519,57 @@ def identity_retake(*, case: RenewalCase, request: HttpRequest | None) -> Renewa
 # --- step 6 ---------------------------------------------------------------------------------
 
 
-def update_view(case: RenewalCase) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class OcrValues:
+    """The validity and address as read from the card (dates ISO 8601)."""
+
+    valid_from: str | None
+    valid_to: str | None
+    long_term: bool
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateView:
+    """Step 6: the record on file, the values shown (the card as read, with the customer's
+    edits over it), and the card as read."""
+
+    id_type: str
+    id_number_masked: str
+    old_valid_from: str
+    old_valid_to: str | None
+    old_long_term: bool
+    valid_from: str | None
+    valid_to: str | None
+    long_term: bool
+    address: str
+    ocr: OcrValues
+
+
+def update_view(case: RenewalCase) -> UpdateView:
     case_require_state(case, [State.IDENTITY_CONFIRMED, State.UPDATE_CONFIRMED])
     reading = _reading(case)
     customer = case.customer
     ocr_period = _card_period(reading.ocr)
-    ocr = {
-        "valid_from": ocr_period.start.isoformat() if ocr_period else None,
-        "valid_to": ocr_period.end.isoformat() if ocr_period and ocr_period.end else None,
-        "long_term": bool(ocr_period and ocr_period.long_term),
-        "address": reading.ocr.get("address", ""),
-    }
-    shown = {**ocr, **reading.edits}
-    return {
-        "id_type": "居民身份证",
-        "id_number_masked": customer.id_number_masked,
-        "old_valid_from": customer.id_valid_from.isoformat(),
-        "old_valid_to": customer.id_valid_to.isoformat() if customer.id_valid_to else None,
-        "old_long_term": customer.id_long_term,
-        "valid_from": shown["valid_from"],
-        "valid_to": shown["valid_to"],
-        "long_term": shown["long_term"],
-        "address": shown["address"],
-        "ocr": ocr,
-    }
+    ocr = OcrValues(
+        valid_from=ocr_period.start.isoformat() if ocr_period else None,
+        valid_to=ocr_period.end.isoformat() if ocr_period and ocr_period.end else None,
+        long_term=bool(ocr_period and ocr_period.long_term),
+        address=reading.ocr.get("address", ""),
+    )
+    edits = reading.edits
+    return UpdateView(
+        id_type="居民身份证",
+        id_number_masked=customer.id_number_masked,
+        old_valid_from=customer.id_valid_from.isoformat(),
+        old_valid_to=customer.id_valid_to.isoformat() if customer.id_valid_to else None,
+        old_long_term=customer.id_long_term,
+        valid_from=edits.get("valid_from", ocr.valid_from),
+        valid_to=edits.get("valid_to", ocr.valid_to),
+        long_term=edits.get("long_term", ocr.long_term),
+        address=edits.get("address", ocr.address),
+        ocr=ocr,
+    )
 
 
 # The H5 form checks these itself, so they keep the contract's generic code.
@@ -524,8 +627,8 @@ def update_submit(
         "long_term": long_term,
         "address": address,
     }
-    view = update_view(case)["ocr"]
-    changed = sorted(k for k, v in edits.items() if view.get(k) != v)
+    read = asdict(update_view(case).ocr)
+    changed = sorted(k for k, v in edits.items() if read.get(k) != v)
     reading.edits_json = json.dumps(edits, ensure_ascii=False)
     reading.update_confirmed_at = timezone.now()
     reading.save(update_fields=["edits_json", "update_confirmed_at"])

@@ -14,7 +14,7 @@ def present(stored: dict[str, Any]) -> dict[str, Any] | None:
     from idrenew.idcard.services import idcard_side_summary
 
     upload = CardUpload.objects.filter(pk=stored["upload_id"]).first()
-    return idcard_side_summary(upload) if upload is not None else None
+    return dict(idcard_side_summary(upload).to_json()) if upload is not None else None
 
 
 @register("idcard.read", present=present)
