@@ -3,15 +3,16 @@ the one registry of error codes.
 
 Every error has a stable UPPER_SNAKE ``code`` (the H5 app switches on it) and a Chinese
 ``message`` that tells the customer what to do next. Every code is registered once, with its
-HTTP status, the customer's message, the staff's message and whether a retry may succeed
-(:class:`ErrorCode`): an ``AppError`` subclass registers itself when it is defined; codes
-raised as ``CodedError(code, …)`` are declared in a table in their app's ``errors.py``
-(:func:`register`). :func:`registry` loads every app's declarations (``ERROR_MODULES``).
-From the registry come the API's documented errors (``core/openapi.py``), the back office's
-refusal messages, the task results, the table in docs/api.md and the H5's
-``frontend/src/api/error-codes.ts`` (``idrenew error-codes``). Raising an unknown code, or a
-known one with another status, fails at once under DEBUG and in tests
-(``tests/core/test_error_registry.py`` also scans the source for code literals).
+HTTP status, the customer's message, the staff's message and whether trying again may
+succeed (:class:`ErrorCode`: ``retryable``, decided here only): an ``AppError`` subclass
+registers itself when it is defined; codes raised as ``CodedError(code, …)`` are declared in
+a table in their app's ``errors.py`` (:func:`register`). :func:`registry` loads every app's
+declarations (``ERROR_MODULES``). From the registry come the API's documented errors
+(``core/openapi.py``), the back office's refusal messages, the task results, the table in
+docs/api.md and the H5's ``frontend/src/api/error-codes.ts`` (``idrenew error-codes``).
+Raising an unknown code, or a known one with another status or ``retryable``, fails at once
+under DEBUG and in tests (``tests/core/test_error_registry.py`` also scans the source for
+code literals and stated ``retryable`` values).
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from typing import Any, ClassVar
 @dataclass(frozen=True)
 class ErrorCode:
     """One registered code. ``message`` is the customer's default (a raise may give a more
-    precise one); ``staff_message`` what the back office shows, "" = the same."""
+    precise one); ``staff_message`` what the back office shows, "" = the same.
+
+    ``retryable``: trying again here may succeed: the same call later (a busy service, a
+    limit that lapses), or after doing what the message says on the same page (retake the
+    photo, correct a field, sign again). False: trying again cannot help; the customer must
+    go elsewhere (sign in, another step, a branch) or wait for something outside this call.
+    Every error body and task result carries the registered value (``CodedError`` and the
+    bare statuses included); ``tests/core/test_error_registry.py`` checks the uses agree."""
 
     code: str
     status: int
@@ -83,8 +91,9 @@ def _rank(item: tuple[str, ErrorCode]) -> tuple[int, str]:
 def register(module: str, *entries: ErrorCode) -> dict[str, ErrorCode]:
     """Add ``entries`` declared in ``module`` (its app: ``idrenew.<app>.…``); a code may be
     registered again (another module raises it too, with its own wording) only with the same
-    status. Codes of classes defined outside the product (a test's own ``AppError``) are not
-    registered: what is generated from the registry lists the product's codes only."""
+    status and the same ``retryable``. Codes of classes defined outside the product (a test's
+    own ``AppError``) are not registered: what is generated from the registry lists the
+    product's codes only."""
     if not module.startswith("idrenew."):
         return {}
     for given in entries:
@@ -101,6 +110,11 @@ def register(module: str, *entries: ErrorCode) -> dict[str, ErrorCode]:
             raise ValueError(
                 f"error code {entry.code} registered with status {known.status} "
                 f"({known.app}) and {entry.status} ({entry.app})"
+            )
+        if known is not None and known.retryable != entry.retryable:
+            raise ValueError(
+                f"error code {entry.code} registered as retryable={known.retryable} "
+                f"({known.app}) and retryable={entry.retryable} ({entry.app})"
             )
         _ALL.setdefault(entry.code, []).append((module, entry))
         _CODES[entry.code] = min(_ALL[entry.code], key=_rank)[1]
@@ -137,11 +151,17 @@ def strict() -> bool:
         return False
 
 
-def check_raised(code: str, status: int) -> None:
+def check_raised(code: str, status: int, *, retryable: bool | None = None) -> None:
+    """``code`` is registered with this status (and, when given, this ``retryable``)."""
     entry = error_code(code)
     if entry.status != status:
         raise UnknownErrorCode(
             f"error code {code} raised with status {status}, registered with {entry.status}"
+        )
+    if retryable is not None and entry.retryable != retryable:
+        raise UnknownErrorCode(
+            f"error code {code} raised with retryable={retryable}, registered with "
+            f"retryable={entry.retryable} (core/errors.py ErrorCode: one value per code)"
         )
 
 
@@ -257,23 +277,27 @@ class CodedError(AppError):
         message: str | None = None,
         *,
         status: int | None = None,
-        retryable: bool = True,
+        retryable: bool | None = None,
         detail: dict[str, Any] | None = None,
         fields: dict[str, str] | None = None,
     ) -> None:
         """``message`` and ``status`` default to the registry's (422 for a code it does not
-        know, outside DEBUG and tests, where an unknown code fails at once)."""
-        entry = _CODES.get(code) or (registry().get(code) if status is None else None)
+        know, outside DEBUG and tests, where an unknown code fails at once). ``retryable`` is
+        always the registry's: a raise may state it, and must then agree (checked under DEBUG
+        and in tests); it counts only for a code the registry does not know."""
+        entry = _CODES.get(code) or registry().get(code)
         if status is None:
             status = entry.status if entry is not None else 422
         if strict():
-            check_raised(code, status)
+            check_raised(code, status, retryable=retryable)
+        if entry is not None:
+            retryable = entry.retryable
         if message is None and entry is not None:
             message = entry.message
         super().__init__(message, detail=detail, fields=fields)
         self.error_code = code
         self.error_status = status
-        self.error_retryable = retryable
+        self.error_retryable = True if retryable is None else retryable
 
     def http_status(self) -> int:
         return self.error_status
@@ -304,12 +328,14 @@ class NotSignedIn(AppError):
     code = "NOT_SIGNED_IN"
     status = 401
     default_message = "请先完成账户验证"
+    retryable = False  # the customer signs in first (as the bare 401 always said)
 
 
 class SessionExpired(AppError):
     code = "SESSION_EXPIRED"
     status = 401
     default_message = "您长时间未操作，为保障账户安全已退出，请重新验证"
+    retryable = False  # the customer signs in again first
 
 
 class CsrfFailed(AppError):

@@ -53,9 +53,7 @@ def too_large(path: str, limit: int) -> AppError:
         from idrenew.idcard.domain.types import FILE_ERRORS
 
         code = "IMAGE_TOO_LARGE"
-        return CodedError(
-            code, FILE_ERRORS[code], status=413, retryable=False, detail={"limit": limit}
-        )
+        return CodedError(code, FILE_ERRORS[code], status=413, detail={"limit": limit})
     return RequestTooLarge(detail={"limit": limit})
 
 
