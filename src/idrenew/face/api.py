@@ -13,6 +13,7 @@ from idrenew.cases.services import case_current
 from idrenew.core.auth import CustomerAuth, request_customer
 from idrenew.core.schemas import ERROR_RESPONSES, EmptyIn, StrictIn, TaskAccepted
 from idrenew.face import services
+from idrenew.face.domain import schedule as prompt_schedule
 from idrenew.face.domain.types import PROMPTS
 from idrenew.face.errors import BRANCH_ROUTE, NoAttempt
 from idrenew.face.models import FaceAttempt
@@ -109,7 +110,15 @@ def challenge(request: HttpRequest, payload: EmptyIn) -> ChallengeOut:
         nonce=str(issued.nonce),
         actions=list(issued.actions),
         prompts=[PROMPTS[a] for a in issued.actions],
-        schedule=[PromptOut(**row) for row in issued.schedule],
+        schedule=[
+            PromptOut(
+                action=p.action,
+                prompt=PROMPTS.get(p.action, p.action),
+                start_ms=p.start_ms,
+                end_ms=p.end_ms,
+            )
+            for p in prompt_schedule.from_stored(issued.schedule)
+        ],
         expires_in=settings.IDRENEW_FACE_CHALLENGE_TTL,
         attempts_left=services.face_attempts_left(customer=customer),
         max_clip_seconds=settings.IDRENEW_FACE_MAX_CLIP_SECONDS,
