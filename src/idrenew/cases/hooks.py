@@ -7,6 +7,7 @@ decider: submitting a case without one is a configuration error, never a silent 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -124,7 +125,7 @@ class DocumentView:
 
 
 class CaseDocuments(Protocol):
-    def latest_by_case(self, cases: list[RenewalCase]) -> dict[Any, list[Any]]:
+    def latest_by_case(self, cases: list[RenewalCase]) -> dict[uuid.UUID, list[Any]]:
         """Each case's newest signed documents (opaque to cases), in one query."""
 
     def views(

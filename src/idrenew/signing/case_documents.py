@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +16,7 @@ from idrenew.signing import documents as signed_documents
 
 
 class SignedCaseDocuments:
-    def latest_by_case(self, cases: list[RenewalCase]) -> dict[Any, list[Any]]:
+    def latest_by_case(self, cases: list[RenewalCase]) -> dict[uuid.UUID, list[Any]]:
         return signed_documents.documents_latest_by_case(cases)
 
     def views(

@@ -12,6 +12,7 @@ one purpose) and binds the customer, the case, the document and the file's SHA-2
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,13 +72,13 @@ def documents_latest(case: RenewalCase) -> list[SignedDocument]:
     return documents_latest_by_case([case]).get(case.id, [])
 
 
-def documents_latest_by_case(cases: list[RenewalCase]) -> dict[Any, list[SignedDocument]]:
+def documents_latest_by_case(cases: list[RenewalCase]) -> dict[uuid.UUID, list[SignedDocument]]:
     """:func:`documents_latest` for many cases in one query (the 我的办理记录 list)."""
-    by_case: dict[Any, list[SignedDocument]] = {}
+    by_case: dict[uuid.UUID, list[SignedDocument]] = {}
     rows = SignedDocument.objects.filter(case__in=[c.id for c in cases]).order_by(
         "case_id", "-signed_at", "agreement"
     )
-    newest: dict[Any, Any] = {}
+    newest: dict[uuid.UUID, uuid.UUID] = {}
     for doc in rows:
         signature = newest.setdefault(doc.case_id, doc.signature_id)
         if doc.signature_id == signature:
