@@ -161,6 +161,6 @@ def for_schedule(name: str, rows: Sequence[dict[str, object]], path: Path, **kw:
     """An MP4 of ``name`` cut to a challenge's schedule (the API's ``schedule`` rows)."""
     from idrenew.face.domain.schedule import from_stored
 
-    prompts = from_stored(rows)  # type: ignore[arg-type]
+    prompts = from_stored(rows)
     write(path, scheduled(name, prompts, **kw), FPS[name])
     return path.read_bytes()

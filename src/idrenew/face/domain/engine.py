@@ -13,14 +13,18 @@ from idrenew.face.domain.runtime import DETECTOR, EMBEDDER, IRIS, MESH
 from idrenew.face.domain.schedule import Window
 from idrenew.face.domain.tracker import FaceTracker, single_face
 from idrenew.face.domain.types import ActionResult, LivenessReport
-from idrenew.face.domain.video import read_frames
+from idrenew.face.domain.video import Frame, FrameReader
 
 # Cosine similarity of two MobileFaceNet embeddings at and above which two faces are taken
 # for the same person. Chosen on the development data (bench/face.py; MODELS.md has the
 # data set and the FAR/FRR it gives). Settings override it (IDRENEW_FACE_MATCH_THRESHOLD).
 MATCH_THRESHOLD = 0.52
 
-SAMPLE_HZ = 15.0  # frames analysed per second when no blink is asked for
+SAMPLE_HZ = 15.0  # frames analysed per second outside a blink
+# With a blink asked for, every frame is analysed from the frame before the one where the
+# mesh sees the lids closing until they have been open again for DENSE_AFTER frames: the
+# frames the iris model measures around a blink are those of an every-frame analysis.
+DENSE_AFTER = 3
 # Same person throughout: the best face of each stretch of about a second (and of each
 # stretch between shot cuts, with at least this many tracked frames) must match the best
 # face of the clip at the match threshold.
@@ -43,10 +47,14 @@ class LocalFaceEngine:
         threshold: float = MATCH_THRESHOLD,
         min_seconds: float = liveness.MIN_SECONDS,
         max_seconds: float = 15.0,
+        blink_sampling: bool = True,
     ) -> None:
         self.threshold = threshold
         self.min_seconds = min_seconds
         self.max_seconds = max_seconds
+        # False: with a blink asked for, analyse every frame (before issue #13; kept for
+        # the test and the bench that compare the two).
+        self.blink_sampling = blink_sampling
 
     def check_config(self) -> list[str]:
         return runtime.model_problems([DETECTOR, MESH, IRIS, EMBEDDER])
@@ -62,7 +70,8 @@ class LocalFaceEngine:
                 cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA),
                 dtype=np.uint8,
             )
-        return embedding.embed([single_face(rgb)])[0]
+        vector: npt.NDArray[np.float32] = embedding.embed([single_face(rgb)])[0]
+        return vector
 
     def similarity(self, a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> float:
         return embedding.cosine(a, b)
@@ -74,19 +83,22 @@ class LocalFaceEngine:
     ) -> LivenessReport:
         tracker = FaceTracker()
         blinks = "blink" in actions
-        # A blink lasts 3–5 frames: every frame counts. Turns and mouth openings last
-        # 0.3 s or more: about 15 frames a second are plenty, at half the cost.
-        interval = 0.0 if blinks else 1.0 / SAMPLE_HZ - 1e-3
+        # Turns and mouth openings last 0.3 s or more: about 15 frames a second are plenty.
+        # A blink lasts 3–5 frames: around one, every frame counts (DENSE_AFTER).
+        every = blinks and not self.blink_sampling
+        interval = 0.0 if every else 1.0 / SAMPLE_HZ - 1e-3
+        look_back = blinks and not every
         measures: list[FrameMeasure] = []
         aligned: dict[int, npt.NDArray[np.uint8]] = {}
         cuts: set[int] = set()  # frames where the mesh restarted from a detection
-        decoded = 0
         last = -1.0
-        for frame in read_frames(path, max_seconds=self.max_seconds):
-            decoded += 1
-            if measures and frame.time - last < interval:
-                continue
-            last = frame.time
+        dense = 0  # frames still to analyse one by one after the lids were seen closing
+        held: Frame | None = None  # the frame skipped just before, for looking back
+
+        def due(index: int, time: float) -> bool:
+            return not measures or dense > 0 or time - last >= interval
+
+        def step(frame: Frame) -> None:
             restarts = tracker.restarts
             tracked = tracker.step(frame.index, frame.time, frame.rgb, eyes=blinks)
             if tracker.restarts != restarts:
@@ -94,8 +106,31 @@ class LocalFaceEngine:
             measures.append(tracked.measure)
             if tracked.aligned is not None:
                 aligned[frame.index] = tracked.aligned
+
+        # Skipped frames are only decoded, unless a blink may need the one before.
+        reader = FrameReader(path, max_seconds=self.max_seconds, keep=None if look_back else due)
+        for frame in reader:
+            if not due(frame.index, frame.time):
+                held = frame
+                continue
+            last = frame.time
+            before = tracker.snapshot() if look_back and held is not None else None
+            step(frame)
+            if before is not None and held is not None and tracker.closing:
+                # The lids close here: the frame skipped before may show the blink begin.
+                extra = tracker.look_back(held.index, held.time, held.rgb, before, eyes=True)
+                if extra is not None:
+                    measures.insert(len(measures) - 1, extra.measure)
+                    if extra.aligned is not None:
+                        aligned[held.index] = extra.aligned
+            held = None
+            if look_back:
+                dense = DENSE_AFTER if tracker.closing else max(0, dense - 1)
+        decoded = reader.decoded
         duration = measures[-1].time if measures else 0.0
         fps = (len(measures) - 1) / duration if duration > 0 else 30.0
+        if look_back:  # the clip's own length: its last frame may have been skipped
+            duration = reader.last_time
         report = LivenessReport(
             passed=False,
             actions=[ActionResult(a, False, None) for a in actions],
@@ -127,13 +162,10 @@ class LocalFaceEngine:
             if best.sharpness < liveness.MIN_SHARPNESS:
                 failures.append("FACE_BLURRED")
             picks = segment_faces(measures, aligned, cuts, base)
-            flat = [i for group in picks for i in group]
-            vectors = embedding.embed([aligned[best.index], *(aligned[i] for i in flat)])
-            report.best_frame_embedding = vectors[0]
-            sims = dict(
-                zip(flat, (self.similarity(vectors[0], v) for v in vectors[1:]), strict=True)
+            report.best_frame_embedding, sims = self._stretch_similarities(
+                aligned, best.index, picks
             )
-            if any(max(sims[i] for i in group) < self.threshold for group in picks):
+            if any(max(sims[i] for i in group if i in sims) < self.threshold for group in picks):
                 failures.append("IDENTITY_SWITCH")
             spoof_at = spread_faces(measures, aligned, base, SPOOF_FRAMES)
             jpeg, report.spoof_frames = self._second_pass(path, best.index, spoof_at)
@@ -143,16 +175,44 @@ class LocalFaceEngine:
         report.passed = not report.failures
         return report
 
+    def _stretch_similarities(
+        self,
+        aligned: dict[int, npt.NDArray[np.uint8]],
+        best: int,
+        picks: list[list[int]],
+    ) -> tuple[npt.NDArray[np.float32], dict[int, float]]:
+        """The best face's embedding and the similarity to it of each stretch's first face,
+        and of its second only where the first does not match (a stretch fails when neither
+        does): the same decision with about half the embeddings."""
+        firsts = [group[0] for group in picks]
+        vectors = embedding.embed([aligned[best], *(aligned[i] for i in firsts)])
+        best_vector = vectors[0]
+        sims = {
+            i: self.similarity(best_vector, v) for i, v in zip(firsts, vectors[1:], strict=True)
+        }
+        seconds = [g[1] for g in picks if len(g) > 1 and sims[g[0]] < self.threshold]
+        if seconds:
+            more = embedding.embed([aligned[i] for i in seconds])
+            sims.update(
+                {i: self.similarity(best_vector, v) for i, v in zip(seconds, more, strict=True)}
+            )
+        return best_vector, sims
+
     def _second_pass(
         self, path: str, best: int, spoof_at: list[int]
     ) -> tuple[bytes | None, list[npt.NDArray[np.uint8]]]:
         """The best frame as a JPEG and the frames for passive anti-spoofing, decoded again
-        (frames are not kept in memory during the analysis)."""
+        (frames are not kept in memory during the analysis; the others are only decoded)."""
         jpeg: bytes | None = None
         frames: list[npt.NDArray[np.uint8]] = []
         wanted = set(spoof_at)
         stop = max([best, *spoof_at])
-        for frame in read_frames(path, max_seconds=self.max_seconds + 1):
+        reader = FrameReader(
+            path,
+            max_seconds=self.max_seconds + 1,
+            keep=lambda index, _time: index == best or index in wanted,
+        )
+        for frame in reader:
             if frame.index == best:
                 bgr = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2BGR)
                 ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])

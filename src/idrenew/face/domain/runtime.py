@@ -43,7 +43,7 @@ def without_prelu(path: Path) -> bytes:
     graph_model = onnx.load(str(path))
     graph = graph_model.graph
     if not any(n.op_type == "PRelu" for n in graph.node):
-        return graph_model.SerializeToString()
+        return bytes(graph_model.SerializeToString())
     zero = "idrenew_prelu_zero"
     nodes = []
     for n in graph.node:
@@ -61,7 +61,7 @@ def without_prelu(path: Path) -> bytes:
     graph.initializer.append(numpy_helper.from_array(np.zeros((1,), np.float32), zero))
     del graph.node[:]
     graph.node.extend(nodes)
-    return graph_model.SerializeToString()
+    return bytes(graph_model.SerializeToString())
 
 
 class Model:

@@ -93,6 +93,12 @@ def people(image: ImageRGB, faces: list[Detection]) -> list[Detection]:
     return counted
 
 
+@dataclass(frozen=True)
+class TrackerState:
+    mesh: Mesh | None
+    lids: tuple[float, ...]
+
+
 class FaceTracker:
     """Follows one face through a clip. Call :meth:`step` once per frame, in order."""
 
@@ -101,6 +107,12 @@ class FaceTracker:
         self._lids: deque[float] = deque(maxlen=LID_HISTORY)
         self._detected_at = -1e9
         self.restarts = 0  # times the mesh was (re)started from a detection
+        # The last step's mesh saw the lids closing (below LID_GATE of their open reference).
+        self.closing = False
+
+    def snapshot(self) -> TrackerState:
+        """The mesh and lid history now, for :meth:`look_back` after the next step."""
+        return TrackerState(self._mesh, tuple(self._lids))
 
     def _look_at_eyes(self, index: int, points: npt.NDArray[np.float32], blinks: bool) -> bool:
         """The iris model costs more than the rest of a frame: run it on every third frame,
@@ -108,18 +120,19 @@ class FaceTracker:
         lids = lid_ratio(points)
         recent = sorted(self._lids)
         self._lids.append(lids)
+        self.closing = len(recent) >= 5 and lids < LID_GATE * recent[(len(recent) * 3) // 4]
         if index % EYES_EVERY == 0:
             return True
         if not blinks:
             return False
         if len(recent) < 5:
             return True
-        open_reference = recent[(len(recent) * 3) // 4]
-        return lids < LID_GATE * open_reference
+        return self.closing
 
     def step(self, index: int, time: float, image: ImageRGB, *, eyes: bool) -> Tracked:
         """One frame. ``eyes``: blinks matter (the eyes are measured wherever they may
         close); otherwise only every third frame, for choosing the best frame."""
+        self.closing = False
         faces: list[Detection] | None = None
         if self._mesh is None or time - self._detected_at >= DETECT_SECONDS:
             faces = people(image, detect(image))
@@ -130,7 +143,6 @@ class FaceTracker:
         elif faces:
             roi = roi_from_detection(faces[0])
             self.restarts += 1
-        short_side = float(min(image.shape[:2]))
         count = len(faces) if faces is not None else None
         if roi is None:
             self._mesh = None
@@ -140,6 +152,30 @@ class FaceTracker:
             self._mesh = None
             return Tracked(FrameMeasure(index, time, False, count), None)
         self._mesh = mesh
+        return self._measured(index, time, image, mesh, count, eyes)
+
+    def look_back(
+        self, index: int, time: float, image: ImageRGB, state: TrackerState, *, eyes: bool
+    ) -> Tracked | None:
+        """A frame skipped just before the last step, measured from ``state`` (taken before
+        that step) as the next frame would have been, without running the detector and
+        without changing the tracker; None when ``state`` tracked no face or the mesh lost it."""
+        if state.mesh is None:
+            return None
+        mesh = mesh_at(image, roi_from_points(state.mesh.points))
+        if not mesh.found:
+            return None
+        lids, closing = self._lids, self.closing
+        self._lids = deque(state.lids, maxlen=LID_HISTORY)
+        try:
+            return self._measured(index, time, image, mesh, None, eyes)
+        finally:
+            self._lids, self.closing = lids, closing
+
+    def _measured(
+        self, index: int, time: float, image: ImageRGB, mesh: Mesh, count: int | None, eyes: bool
+    ) -> Tracked:
+        short_side = float(min(image.shape[:2]))
         points = mesh.points
         yaw, pitch = head_pose(points)
         eye = None
