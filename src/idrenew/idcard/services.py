@@ -11,7 +11,7 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -194,15 +194,20 @@ def _front_violations(fields: dict[str, str]) -> list[Violation]:
     )
 
 
-def _public_fields(side: str, fields: dict[str, str]) -> dict[str, Any]:
+# A card field as the customer's screen shows it: text, an ISO date or None, 长期 as a flag.
+PublicValue = str | bool | None
+
+
+def _public_fields(side: str, fields: dict[str, str]) -> dict[str, PublicValue]:
     """What the customer's screen may show: the ID number masked."""
-    out: dict[str, Any] = {k: v for k, v in fields.items() if k != "id_number"}
+    out: dict[str, PublicValue] = {k: v for k, v in fields.items() if k != "id_number"}
     if side == "front":
         out["id_number_masked"] = mask_id_number(fields.get("id_number", ""))
     else:
         out["valid_from"] = _iso(fields.get("valid_from"))
-        out["long_term"] = fields.get("valid_to") == "长期"
-        out["valid_to"] = None if out["long_term"] else _iso(fields.get("valid_to"))
+        long_term = fields.get("valid_to") == "长期"
+        out["long_term"] = long_term
+        out["valid_to"] = None if long_term else _iso(fields.get("valid_to"))
     return out
 
 
@@ -223,7 +228,7 @@ class SideSummaryJson(TypedDict):
     side: str
     status: str
     accepted: bool
-    fields: dict[str, Any]
+    fields: dict[str, PublicValue]
     warnings: list[WarningJson]
     uploaded_at: str
 
@@ -236,7 +241,7 @@ class SideSummary:
     side: str
     status: str
     accepted: bool
-    fields: dict[str, Any]
+    fields: dict[str, PublicValue]
     warnings: tuple[WarningJson, ...]
     uploaded_at: str
 
