@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from idrenew.face.identity import IdentityCheck, Outcome, Validity
+from idrenew.lib.vendor_config import Required, vendor_config_problems
 
 logger = logging.getLogger(__name__)
 
@@ -190,19 +191,18 @@ class AliyunCloudAuthVerifier:
         return IdentityCheck(outcome, biz, str(body.get("RequestId") or ""), note=note)
 
     def check_config(self) -> list[str]:
-        problems = []
-        if not settings.IDRENEW_ALIYUN_CLOUDAUTH_ACCESS_KEY_ID:
-            problems.append("IDRENEW_ALIYUN_CLOUDAUTH_ACCESS_KEY_ID (or _FILE) is not set")
-        if not settings.IDRENEW_ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET:
-            problems.append("IDRENEW_ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET (or _FILE) is not set")
-        if not settings.IDRENEW_ALIYUN_CLOUDAUTH_SCENE_ID.isdigit():
-            problems.append("IDRENEW_ALIYUN_CLOUDAUTH_SCENE_ID (the console's scene id) is not set")
-        url = urlsplit(settings.IDRENEW_ALIYUN_CLOUDAUTH_ENDPOINT)
-        if url.scheme not in ("https", "http") or not url.netloc:
-            problems.append("IDRENEW_ALIYUN_CLOUDAUTH_ENDPOINT must be an https:// URL")
-        elif settings.PRODUCTION and url.scheme != "https":
-            problems.append("IDRENEW_ALIYUN_CLOUDAUTH_ENDPOINT must use https in production")
-        return problems
+        return vendor_config_problems(
+            secrets=(
+                "IDRENEW_ALIYUN_CLOUDAUTH_ACCESS_KEY_ID",
+                "IDRENEW_ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET",
+            ),
+            required=(
+                Required(
+                    "IDRENEW_ALIYUN_CLOUDAUTH_SCENE_ID", "the console's scene id", str.isdigit
+                ),
+            ),
+            endpoint="IDRENEW_ALIYUN_CLOUDAUTH_ENDPOINT",
+        )
 
     def probe(self) -> list[str]:
         from alibabacloud_cloudauth20190307 import models

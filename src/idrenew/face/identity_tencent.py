@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from idrenew.face.identity import IdentityCheck, Outcome, Validity
+from idrenew.lib.vendor_config import vendor_config_problems
 
 logger = logging.getLogger(__name__)
 # The SDK logs every request and response in full at DEBUG (ID number, name, the image):
@@ -207,17 +208,10 @@ class TencentFaceIdVerifier:
         return IdentityCheck(outcome, result, str(fields.get("RequestId") or ""), note=note)
 
     def check_config(self) -> list[str]:
-        problems = []
-        if not settings.IDRENEW_TENCENT_FACEID_SECRET_ID:
-            problems.append("IDRENEW_TENCENT_FACEID_SECRET_ID (or _FILE) is not set")
-        if not settings.IDRENEW_TENCENT_FACEID_SECRET_KEY:
-            problems.append("IDRENEW_TENCENT_FACEID_SECRET_KEY (or _FILE) is not set")
-        url = urlsplit(settings.IDRENEW_TENCENT_FACEID_ENDPOINT)
-        if url.scheme not in ("https", "http") or not url.netloc:
-            problems.append("IDRENEW_TENCENT_FACEID_ENDPOINT must be an https:// URL")
-        elif settings.PRODUCTION and url.scheme != "https":
-            problems.append("IDRENEW_TENCENT_FACEID_ENDPOINT must use https in production")
-        return problems
+        return vendor_config_problems(
+            secrets=("IDRENEW_TENCENT_FACEID_SECRET_ID", "IDRENEW_TENCENT_FACEID_SECRET_KEY"),
+            endpoint="IDRENEW_TENCENT_FACEID_ENDPOINT",
+        )
 
     def probe(self) -> list[str]:
         problems = self.check_config()

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from idrenew.lib.vendor_config import vendor_config_problems
 from idrenew.verification.sms import PendingReceipt, SmsMessage, SmsReceipt, SmsSendError
 from idrenew.verification.sms_templates import (
     TemplateSmsBackend,
@@ -87,17 +88,10 @@ class AliyunSmsBackend(TemplateSmsBackend):
     name = "aliyun"
 
     def vendor_problems(self) -> list[str]:
-        problems = []
-        if not settings.IDRENEW_SMS_ALIYUN_ACCESS_KEY_ID:
-            problems.append("IDRENEW_SMS_ALIYUN_ACCESS_KEY_ID (or _FILE) is not set")
-        if not settings.IDRENEW_SMS_ALIYUN_ACCESS_KEY_SECRET:
-            problems.append("IDRENEW_SMS_ALIYUN_ACCESS_KEY_SECRET (or _FILE) is not set")
-        url = urlsplit(settings.IDRENEW_SMS_ALIYUN_ENDPOINT)
-        if url.scheme not in ("https", "http") or not url.netloc:
-            problems.append("IDRENEW_SMS_ALIYUN_ENDPOINT must be an https:// URL")
-        elif settings.PRODUCTION and url.scheme != "https":
-            problems.append("IDRENEW_SMS_ALIYUN_ENDPOINT must use https in production")
-        return problems
+        return vendor_config_problems(
+            secrets=("IDRENEW_SMS_ALIYUN_ACCESS_KEY_ID", "IDRENEW_SMS_ALIYUN_ACCESS_KEY_SECRET"),
+            endpoint="IDRENEW_SMS_ALIYUN_ENDPOINT",
+        )
 
     # -- the SDK -----------------------------------------------------------------------------
     def _client(self) -> Any:

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from idrenew.lib.vendor_config import Required, vendor_config_problems
 from idrenew.verification.sms import PendingReceipt, SmsMessage, SmsReceipt, SmsSendError
 from idrenew.verification.sms_templates import (
     TemplateSmsBackend,
@@ -98,18 +99,11 @@ class TencentSmsBackend(TemplateSmsBackend):
     name = "tencent"
 
     def vendor_problems(self) -> list[str]:
-        problems = []
-        if not settings.IDRENEW_SMS_TENCENT_SECRET_ID:
-            problems.append("IDRENEW_SMS_TENCENT_SECRET_ID (or _FILE) is not set")
-        if not settings.IDRENEW_SMS_TENCENT_SECRET_KEY:
-            problems.append("IDRENEW_SMS_TENCENT_SECRET_KEY (or _FILE) is not set")
-        if not settings.IDRENEW_SMS_TENCENT_APP_ID.strip():
-            problems.append("IDRENEW_SMS_TENCENT_APP_ID (the SmsSdkAppId) is not set")
-        url = urlsplit(settings.IDRENEW_SMS_TENCENT_ENDPOINT)
-        if url.scheme not in ("https", "http") or not url.netloc:
-            problems.append("IDRENEW_SMS_TENCENT_ENDPOINT must be an https:// URL")
-        elif settings.PRODUCTION and url.scheme != "https":
-            problems.append("IDRENEW_SMS_TENCENT_ENDPOINT must use https in production")
+        problems = vendor_config_problems(
+            secrets=("IDRENEW_SMS_TENCENT_SECRET_ID", "IDRENEW_SMS_TENCENT_SECRET_KEY"),
+            required=(Required("IDRENEW_SMS_TENCENT_APP_ID", "the SmsSdkAppId"),),
+            endpoint="IDRENEW_SMS_TENCENT_ENDPOINT",
+        )
         for purpose, template in configured_templates().items():
             if not template.isdigit():
                 problems.append(
