@@ -8,13 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from idrenew.cases.domain.states import LABELS, State
-from idrenew.cases.hooks import (
-    CaseOutcome,
-    CustomerDecision,
-    DecisionNotice,
-    RedoStep,
-    RedoTarget,
-)
+from idrenew.cases.hooks import CaseOutcome, CustomerDecision, DecisionNotice
 from idrenew.cases.models import RenewalCase
 from idrenew.customers.constants import RENEWAL_ALLOWED
 from idrenew.review import services
@@ -39,15 +33,7 @@ class ReviewDecider:
         services.review_on_submit(case=case, request=request)
 
     def outcome(self, case: RenewalCase) -> CaseOutcome:
-        body = services.case_outcome(case)
-        redo_step = body["redo_step"]
-        return CaseOutcome(
-            reasons=tuple(body["reasons"]),
-            note=body["note"],
-            redo_steps=tuple(RedoStep(s["number"], s["title"]) for s in body["redo_steps"]),
-            redo_step=RedoTarget(redo_step["number"], redo_step["key"]) if redo_step else None,
-            decided_at=body.get("decided_at"),
-        )
+        return services.case_outcome(case)
 
     def redo(self, *, case: RenewalCase, request: HttpRequest | None) -> RenewalCase:
         return services.case_redo(case=case, request=request)

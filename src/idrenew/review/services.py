@@ -27,6 +27,7 @@ from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_record
 from idrenew.cases import notices
 from idrenew.cases.domain.states import LABELS, STATE_BEFORE_STEP, STEPS, State
+from idrenew.cases.hooks import CaseOutcome, RedoStep, RedoTarget
 from idrenew.cases.models import RenewalCase
 from idrenew.cases.services import case_transition
 from idrenew.customers.selectors import (
@@ -426,7 +427,7 @@ def _valid_reasons(reasons: list[str]) -> list[str]:
 # --- the customer's side -----------------------------------------------------------------
 
 
-def case_outcome(case: RenewalCase) -> dict[str, Any]:
+def case_outcome(case: RenewalCase) -> CaseOutcome:
     """What the H5 status page shows after submission: state, reasons, the step to redo."""
     decision = (
         Decision.objects.filter(case=case)
@@ -434,17 +435,21 @@ def case_outcome(case: RenewalCase) -> dict[str, Any]:
         .order_by("-decided_at")
         .first()
     )
-    body: dict[str, Any] = {"reasons": [], "note": "", "redo_steps": [], "redo_step": None}
     if decision is None or case.state not in {State.RETURNED, State.REJECTED, State.APPROVED}:
-        return body
-    body["reasons"] = decision.reason_labels
-    body["note"] = decision.note
-    body["decided_at"] = decision.decided_at
+        return CaseOutcome()
+    redo_steps: tuple[RedoStep, ...] = ()
+    redo_step = None
     if case.state == State.RETURNED and decision.steps:
         first = min(decision.steps)
-        body["redo_steps"] = [{"number": n, "title": STEPS[n - 1].title} for n in decision.steps]
-        body["redo_step"] = {"number": first, "key": STEPS[first - 1].key}
-    return body
+        redo_steps = tuple(RedoStep(n, STEPS[n - 1].title) for n in decision.steps)
+        redo_step = RedoTarget(first, STEPS[first - 1].key)
+    return CaseOutcome(
+        reasons=tuple(decision.reason_labels),
+        note=decision.note,
+        redo_steps=redo_steps,
+        redo_step=redo_step,
+        decided_at=decision.decided_at,
+    )
 
 
 def case_redo(
@@ -454,7 +459,7 @@ def case_redo(
     from idrenew.idcard.models import CardUpload
 
     outcome = case_outcome(case)
-    first = outcome["redo_step"]["number"] if outcome["redo_step"] else 3
+    first = outcome.redo_step.number if outcome.redo_step else 3
     with transaction.atomic():
         moved = case_transition(
             case_id=case.id,
@@ -465,7 +470,7 @@ def case_redo(
             data={"redo_step": first},
             now=now,
         )
-        if 4 in {s["number"] for s in outcome["redo_steps"]}:
+        if 4 in {s.number for s in outcome.redo_steps}:
             # New photos were asked for: the earlier ones stay as evidence, no longer count.
             CardUpload.objects.filter(case=case).exclude(status=CardUpload.Status.PENDING).update(
                 status=CardUpload.Status.SUPERSEDED
