@@ -202,6 +202,14 @@ def _text_zone_mask(h: int, w: int, side: str | None) -> np.ndarray:
     return mask
 
 
+def channel_min_max(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The darkest and the brightest channel of each pixel of a BGR image: the same arrays as
+    ``image.min(axis=2)`` / ``image.max(axis=2)``, from OpenCV's per-channel operations (numpy
+    reduces over the interleaved channel axis about 40 times slower: ~20 ms per card)."""
+    b, g, r = cv2.split(image)
+    return cv2.min(cv2.min(b, g), r), cv2.max(cv2.max(b, g), r)
+
+
 def _glare(
     card: np.ndarray, side: str | None = None, lines: Sequence[LineBox] = ()
 ) -> tuple[float, float]:
@@ -214,8 +222,7 @@ def _glare(
     lines), and with a sharp falloff: the paper right around it is brighter than a little
     further out. An evenly overexposed card is clipped all around its blank areas: no falloff.
     """
-    low = card.min(axis=2)
-    high = card.max(axis=2)
+    low, high = channel_min_max(card)
     colourless = high.astype(np.int16) - low.astype(np.int16) <= 16
     gray = cv2.cvtColor(card, cv2.COLOR_BGR2GRAY)
     zones = _text_zone_mask(card.shape[0], card.shape[1], side)
@@ -240,7 +247,7 @@ def washed_out_gap(card: np.ndarray, lines: Sequence[Sequence[LineBox]]) -> floa
     """
     if not lines:
         return 0.0
-    low = card.min(axis=2)
+    low, _ = channel_min_max(card)
     gray = cv2.cvtColor(card, cv2.COLOR_BGR2GRAY)
     ch, cw = gray.shape
     ends = [max(b[2] for b in line) if line else 0.0 for line in lines]
@@ -346,10 +353,23 @@ def _highlight(
     return best, local
 
 
+def median_u8(values: np.ndarray) -> float:
+    """``np.median`` of a ``uint8`` array (the mean of the two middle values when their count
+    is even), from its 256-bin histogram instead of a partial sort."""
+    n = int(values.size)
+    if n == 0:
+        raise ValueError("median of an empty array")
+    cumulative = np.cumsum(np.bincount(values.ravel(), minlength=256))
+    lo = int(np.searchsorted(cumulative, (n - 1) // 2, side="right"))
+    hi = int(np.searchsorted(cumulative, n // 2, side="right"))
+    return (lo + hi) / 2.0
+
+
 def _chroma_spread(card: np.ndarray) -> float:
-    lab = cv2.cvtColor(card, cv2.COLOR_BGR2LAB).astype(np.float32)
-    a = lab[:, :, 1] - float(np.median(lab[:, :, 1]))
-    b = lab[:, :, 2] - float(np.median(lab[:, :, 2]))
+    lab = cv2.cvtColor(card, cv2.COLOR_BGR2LAB)
+    _, a8, b8 = cv2.split(lab)
+    a = a8.astype(np.float32) - median_u8(a8)
+    b = b8.astype(np.float32) - median_u8(b8)
     dist = np.sqrt(a * a + b * b)
     return float(np.percentile(dist, 97))
 
