@@ -18,6 +18,9 @@ vi.mock('@/api/cases', async (importOriginal) => ({
   getCurrentCase: vi.fn(),
 }))
 
+// A navigation imports the next page's module first (lazy routes): seconds on a busy machine.
+const NAVIGATION = { timeout: 10_000 }
+
 const CAPTCHA_1 = { captcha_id: 'c1', image: 'data:image/png;base64,AAAA', expires_in: 120 }
 const CAPTCHA_2 = { captcha_id: 'c2', image: 'data:image/png;base64,BBBB', expires_in: 120 }
 
@@ -104,7 +107,7 @@ describe('login page', () => {
     expect(casesApi.createCase).toHaveBeenCalledTimes(1)
     const key = vi.mocked(casesApi.createCase).mock.calls[0]![0]
     expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
-    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/face'))
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/face'), NAVIGATION)
   })
 
   it('should go to the resume screen after signing in with an open case', async () => {
@@ -116,7 +119,7 @@ describe('login page', () => {
     await byTestId(wrapper, 'sms-submit').trigger('click')
     await flushPromises()
     expect(casesApi.createCase).not.toHaveBeenCalled()
-    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/resume'))
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/resume'), NAVIGATION)
   })
 
   it('should say 账户验证 (step 2 of the guide) as its heading and in the tab title', async () => {
@@ -135,7 +138,7 @@ describe('login page', () => {
     await byTestId(wrapper, 'sms-submit').trigger('click')
     await flushPromises()
     expect(casesApi.createCase).not.toHaveBeenCalled()
-    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/records'))
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/records'), NAVIGATION)
   })
 
   it.each(['https://evil.example/', '//evil.example/x', '/face', '/status'])(
@@ -148,7 +151,7 @@ describe('login page', () => {
       await byTestId(wrapper, 'sms-code').setValue('123456')
       await byTestId(wrapper, 'sms-submit').trigger('click')
       await flushPromises()
-      await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/resume'))
+      await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/resume'), NAVIGATION)
     },
   )
 })
