@@ -97,6 +97,8 @@ def people(image: ImageRGB, faces: list[Detection]) -> list[Detection]:
 class TrackerState:
     mesh: Mesh | None
     lids: tuple[float, ...]
+    detected_at: float
+    restarts: int
 
 
 class FaceTracker:
@@ -111,8 +113,16 @@ class FaceTracker:
         self.closing = False
 
     def snapshot(self) -> TrackerState:
-        """The mesh and lid history now, for :meth:`look_back` after the next step."""
-        return TrackerState(self._mesh, tuple(self._lids))
+        """The tracker now, for :meth:`restore` after the next step."""
+        return TrackerState(self._mesh, tuple(self._lids), self._detected_at, self.restarts)
+
+    def restore(self, state: TrackerState) -> None:
+        """Back to ``state``: the steps made since its snapshot are forgotten."""
+        self._mesh = state.mesh
+        self._lids = deque(state.lids, maxlen=LID_HISTORY)
+        self._detected_at = state.detected_at
+        self.restarts = state.restarts
+        self.closing = False
 
     def _look_at_eyes(self, index: int, points: npt.NDArray[np.float32], blinks: bool) -> bool:
         """The iris model costs more than the rest of a frame: run it on every third frame,
@@ -153,24 +163,6 @@ class FaceTracker:
             return Tracked(FrameMeasure(index, time, False, count), None)
         self._mesh = mesh
         return self._measured(index, time, image, mesh, count, eyes)
-
-    def look_back(
-        self, index: int, time: float, image: ImageRGB, state: TrackerState, *, eyes: bool
-    ) -> Tracked | None:
-        """A frame skipped just before the last step, measured from ``state`` (taken before
-        that step) as the next frame would have been, without running the detector and
-        without changing the tracker; None when ``state`` tracked no face or the mesh lost it."""
-        if state.mesh is None:
-            return None
-        mesh = mesh_at(image, roi_from_points(state.mesh.points))
-        if not mesh.found:
-            return None
-        lids, closing = self._lids, self.closing
-        self._lids = deque(state.lids, maxlen=LID_HISTORY)
-        try:
-            return self._measured(index, time, image, mesh, None, eyes)
-        finally:
-            self._lids, self.closing = lids, closing
 
     def _measured(
         self, index: int, time: float, image: ImageRGB, mesh: Mesh, count: int | None, eyes: bool
