@@ -167,6 +167,8 @@ def main() -> None:
     review_flags_good: Counter[str] = Counter()  # non-blocking codes on good photos
     latency: dict[str, list[float]] = defaultdict(list)
     bare: dict[str, list[float]] = defaultdict(list)
+    latency_cpu: dict[str, list[float]] = defaultdict(list)  # process CPU seconds
+    bare_cpu_s: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     good_photos: list[tuple[Path, str, dict[str, str]]] = []
 
@@ -177,13 +179,13 @@ def main() -> None:
         for side, name in truth["files"].items():
             path = folder / name
             data = path.read_bytes()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             reading = read_side(data, side)
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
             image = decode_image(data)
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             bare_engine(image)
-            bare_elapsed = time.perf_counter() - t1
+            bare_elapsed, bare_cpu = time.perf_counter() - t1, time.process_time() - c1
             codes = reading.warnings
             blocking = is_blocking(codes, DEFAULT_BLOCKING)
             for code in codes:
@@ -191,6 +193,8 @@ def main() -> None:
             if good:
                 latency[side].append(elapsed)
                 bare[side].append(bare_elapsed)
+                latency_cpu[side].append(cpu)
+                bare_cpu_s[side].append(bare_cpu)
                 good_sides += 1
                 good_photos.append((path, side, truth["fields"]))
                 keys = FRONT_FIELDS if side == "front" else BACK_FIELDS
@@ -317,6 +321,18 @@ def main() -> None:
             side: {"median": statistics.median(v), "p95": pct(v, 0.95)} for side, v in bare.items()
         },
         "ratio_to_bare": statistics.median(all_lat) / statistics.median(all_bare),
+        "cpu_s": {
+            side: {"median": statistics.median(v), "p95": pct(v, 0.95), "n": len(v)}
+            for side, v in latency_cpu.items()
+        },
+        "bare_rapidocr_cpu_s": {
+            side: {"median": statistics.median(v), "p95": pct(v, 0.95)}
+            for side, v in bare_cpu_s.items()
+        },
+        "cpu_ratio_to_bare": {
+            side: statistics.median(latency_cpu[side]) / statistics.median(bare_cpu_s[side])
+            for side in latency_cpu
+        },
         "tesseract": (
             {"note": tess_note}
             if tess_note
@@ -398,6 +414,19 @@ def main() -> None:
                 f"{'bare RapidOCR ' + side:<28}{len(v):>5}{statistics.median(v):>9.3f}{pct(v, 0.95):>8.3f}"
             )
     print(f"pipeline median / bare RapidOCR median: {figures['ratio_to_bare']:.2f}×")
+    print(f"{'CPU seconds per side':<28}{'n':>5}{'median':>9}{'p95':>8}")
+    for label, table in (("pipeline", latency_cpu), ("bare RapidOCR", bare_cpu_s)):
+        for side in ("front", "back"):
+            if table[side]:
+                v = table[side]
+                print(
+                    f"{label + ' ' + side:<28}{len(v):>5}"
+                    f"{statistics.median(v):>9.3f}{pct(v, 0.95):>8.3f}"
+                )
+    print(
+        "pipeline CPU median / bare RapidOCR CPU median: "
+        + ", ".join(f"{k} {v:.2f}×" for k, v in figures["cpu_ratio_to_bare"].items())
+    )
     if tess_note:
         print(f"tesseract: skipped — {tess_note}")
     else:
