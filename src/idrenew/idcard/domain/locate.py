@@ -65,7 +65,7 @@ class _Candidate:
 
     @property
     def score(self) -> float:
-        aspect_penalty = abs(np.log(self.aspect / CARD_ASPECT))
+        aspect_penalty = float(abs(np.log(self.aspect / CARD_ASPECT)))
         return self.area * self.fill**4 * (1.0 - min(0.9, 4.0 * aspect_penalty))
 
 
