@@ -11,7 +11,7 @@ from idrenew.audit.models import ActorType
 from idrenew.audit.services import audit_record
 
 
-class AuditedViewMixin(admin.ModelAdmin):
+class AuditedViewMixin(admin.ModelAdmin[Any]):
     audit_action = "staff.viewed"
 
     def audit_ids(self, object_id: str) -> dict[str, Any]:
@@ -55,7 +55,7 @@ class AuditedViewMixin(admin.ModelAdmin):
         return response
 
 
-class ReadOnlyAdminMixin(admin.ModelAdmin):
+class ReadOnlyAdminMixin(admin.ModelAdmin[Any]):
     """Evidence is looked at, never edited or deleted from the back office."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -22,8 +22,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ninja import NinjaAPI
-from ninja.openapi.schema import BODY_CONTENT_TYPES, OpenAPISchema, normalize_path
+from ninja.openapi.schema import BODY_CONTENT_TYPES, OpenAPISchema
 from ninja.operation import Operation
+from ninja.utils import normalize_path
 
 from idrenew.core.errors import (
     CsrfFailed,

@@ -453,7 +453,7 @@ def backup_verify(archive: Path, *, decrypt: bool = False) -> dict[str, Any]:
             f"the manifest's HMAC does not match: the archive was changed, or {which} is not "
             "the key it was made with; refusing to restore"
         )
-    manifest = json.loads(data)
+    manifest: dict[str, Any] = json.loads(data)
     if manifest.get("format") != FORMAT:
         raise BackupError(f"unknown backup format {manifest.get('format')!r}")
     listed = {e["path"]: e for e in manifest["files"]}

@@ -37,7 +37,7 @@ R = TypeVar("R", bound=_Record)
 
 
 def upload_read(
-    file: UploadedFile,
+    file: UploadedFile[bytes],
     *,
     max_bytes: int,
     too_large: Callable[[], Exception],
@@ -50,7 +50,7 @@ def upload_read(
             raise too_large()
     elif file.size > max_bytes:
         raise too_large()
-    data = file.read(max_bytes + 1)
+    data: bytes = file.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise too_large()
     return data

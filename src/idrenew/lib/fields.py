@@ -10,7 +10,7 @@ from django.db import models
 from idrenew.lib.crypto import decrypt_text, encrypt_text
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[Any, Any]):
     """Text stored as a Fernet token; reads give the plain text back.
 
     Tokens are not deterministic, so the column cannot be searched: keep a lookup hash
@@ -31,7 +31,7 @@ class EncryptedTextField(models.TextField):
         return encrypt_text(str(value))
 
 
-class EncryptedJSONField(models.TextField):
+class EncryptedJSONField(models.TextField[Any, Any]):
     """A JSON value stored as one Fernet token of its text; reads give the value back.
 
     For records that must keep something personal for a while (a task's arguments and

@@ -93,7 +93,8 @@ def outbox_add(
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min … capped at an hour (base from settings)."""
     base = timedelta(seconds=settings.IDRENEW_OUTBOX_BACKOFF_SECONDS)
-    return min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    delay: timedelta = min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    return delay
 
 
 @dataclass

@@ -29,7 +29,7 @@ def _sum(attempts: QuerySet[AccessAttempt]) -> int:
     return int(attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0)
 
 
-class StaffLockoutHandler(AxesDatabaseHandler):
+class StaffLockoutHandler(AxesDatabaseHandler):  # type: ignore[misc]  # axes has no types
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         recent = AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request))
         username = get_client_username(request, credentials)

@@ -66,7 +66,7 @@ def _build() -> _Metrics:
     # The value class (in-process or files in the multiprocess folder) is chosen when
     # prometheus_client is imported; a process that imported it before the folder was set
     # (a Celery child forked from a parent that had) must choose again.
-    values.ValueClass = values.get_value_class()
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
     return _Metrics(
         http_requests=Counter(
             "idrenew_http_requests",
@@ -294,7 +294,7 @@ def process_registry() -> CollectorRegistry:
     if folder is None:
         return REGISTRY
     registry = CollectorRegistry()
-    mp.MultiProcessCollector(registry, path=folder)
+    mp.MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
     return registry
 
 
@@ -323,4 +323,4 @@ def mark_process_dead(pid: int) -> None:
         return
     from prometheus_client import multiprocess as mp
 
-    mp.mark_process_dead(pid)
+    mp.mark_process_dead(pid)  # type: ignore[no-untyped-call]

@@ -183,7 +183,8 @@ def _pattern(side: str, w: int, h: int) -> npt.NDArray[np.uint8]:
     tint = np.array([150, 180, 205]) if side == "front" else np.array([200, 170, 150])
     alpha = np.clip(lines * 0.16, 0, 0.35)[..., None]
     img = img * (1 - alpha) + tint[None, None, :] * alpha
-    return np.clip(img, 0, 255).astype(np.uint8)
+    out: npt.NDArray[np.uint8] = np.clip(img, 0, 255).astype(np.uint8)
+    return out
 
 
 def _rounded_mask(w: int, h: int, radius: int) -> Image.Image:

@@ -42,7 +42,8 @@ def _muted(rng: np.random.Generator, lo: float, hi: float, sat: float = 0.35) ->
     """A plausible surface colour: a grey level with a limited tint."""
     grey = _u(rng, lo, hi)
     tint = rng.uniform(-1, 1, 3).astype(np.float32) * sat * grey * 0.5
-    return np.clip(grey + tint, 0, 255).astype(np.float32)
+    colour: F32 = np.clip(grey + tint, 0, 255).astype(np.float32)
+    return colour
 
 
 def background(rng: np.random.Generator, w: int, h: int) -> tuple[Rgb, str]:
@@ -89,7 +90,8 @@ def _rotation(rx: float, ry: float, rz: float) -> npt.NDArray[np.float64]:
     mx = np.array([[1, 0, 0], [0, math.cos(a), -math.sin(a)], [0, math.sin(a), math.cos(a)]])
     my = np.array([[math.cos(b), 0, math.sin(b)], [0, 1, 0], [-math.sin(b), 0, math.cos(b)]])
     mz = np.array([[math.cos(c), -math.sin(c), 0], [math.sin(c), math.cos(c), 0], [0, 0, 1]])
-    return mz @ my @ mx
+    rotation: npt.NDArray[np.float64] = mz @ my @ mx
+    return rotation
 
 
 def projected_corners(w: float, h: float, tilt_x: float, tilt_y: float, rot: float) -> F32:
@@ -101,7 +103,8 @@ def projected_corners(w: float, h: float, tilt_x: float, tilt_y: float, rot: flo
     f = 1.3 * max(w, h)
     z = cam[:, 2] + 2.2 * max(w, h)
     uv = np.stack([f * cam[:, 0] / z, f * cam[:, 1] / z], axis=1)
-    return (uv - uv.mean(axis=0)).astype(np.float32)
+    corners: F32 = (uv - uv.mean(axis=0)).astype(np.float32)
+    return corners
 
 
 def place(
@@ -203,7 +206,8 @@ def glare(img: Rgb, centre: tuple[float, float], radius: float, power: float) ->
     d2 = ((xx - centre[0]) ** 2 + ((yy - centre[1]) * 1.3) ** 2) / radius**2
     blob = np.clip(power * np.exp(-d2 * 1.6), 0, 1)[..., None]
     out = img.astype(np.float32) + (255 - img.astype(np.float32)) * blob
-    return np.clip(out, 0, 255).astype(np.uint8)
+    lit: Rgb = np.clip(out, 0, 255).astype(np.uint8)
+    return lit
 
 
 def blur(img: Rgb, sigma: float) -> Rgb:
