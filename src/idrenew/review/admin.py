@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from idrenew.audit.admin_mixins import AuditedViewMixin, ReadOnlyAdminMixin
 from idrenew.cases.domain.states import STEPS
 from idrenew.lib.masking import scrub
-from idrenew.review import admin_cases, selectors
+from idrenew.review import admin_cases, presenters
 from idrenew.review.models import CaseReview, Decision
 
 __all__ = ["admin_cases"]
@@ -109,7 +109,7 @@ class CaseReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[CaseReview]):
 
     @admin.display(description="自动检查", ordering="checks_passed")
     def checks_text(self, obj: CaseReview) -> str:
-        return selectors.checks_summary(obj)
+        return presenters.checks_summary(obj)
 
     @admin.display(description="检查明细")
     def checks_table(self, obj: CaseReview) -> str:

@@ -191,7 +191,7 @@ class RenewalCaseAdmin(AuditedViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin[Re
     @admin.display(description="自动检查")
     def checks(self, obj: RenewalCase) -> str:
         review = selectors.review_of(obj)
-        text = selectors.checks_summary(review)
+        text = presenters.checks_summary(review)
         if review is not None and review.checks and not review.checks_passed:
             return format_html('<span style="color:#b36b00">{}</span>', text)
         return text
@@ -201,13 +201,13 @@ class RenewalCaseAdmin(AuditedViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin[Re
         review = selectors.review_of(obj)
         if obj.state != State.SUBMITTED or review is None:
             return "—"
-        return selectors.claim_text(review)
+        return presenters.claim_text(review)
 
     @admin.display(description="双人复核")
     def four_eyes(self, obj: RenewalCase) -> str:
         if obj.state != State.SUBMITTED:
             return "—"
-        return selectors.four_eyes_text(selectors.review_of(obj)) or "—"
+        return presenters.four_eyes_text(selectors.review_of(obj)) or "—"
 
     def change_view(
         self,

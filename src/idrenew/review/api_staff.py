@@ -404,7 +404,7 @@ def _queue_item(case: RenewalCase, user: Any, now: datetime) -> QueueItemOut:
         submitted_at=case.submitted_at,
         waiting_hours=round(hours, 2) if hours is not None else None,
         overdue=selectors.is_overdue(hours),
-        checks_summary=selectors.checks_summary(review),
+        checks_summary=presenters.checks_summary(review),
         checks_passed=bool(review and review.checks_passed),
         failing_checks=selectors.failing_checks(review),
         claimed_by=holder.get_username() if holder is not None else None,

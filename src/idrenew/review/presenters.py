@@ -101,6 +101,32 @@ def flag_message(code: str) -> str:
     return "需人工核对" if text == generic else text
 
 
+# --- the queue's columns -----------------------------------------------------------------
+
+
+def checks_summary(review: CaseReview | None) -> str:
+    if review is None or not review.checks:
+        return "—"
+    if review.checks_passed:
+        return "全部通过"
+    return f"{selectors.failing_checks(review)} 项需关注"
+
+
+def claim_text(review: CaseReview | None, now: datetime | None = None) -> str:
+    holder = selectors.claim_holder(review, now)
+    if holder is None or review is None or review.claim_expires_at is None:
+        return "未领取"
+    until = timezone.localtime(review.claim_expires_at).strftime("%H:%M")
+    return f"{holder.get_username()}（至 {until}）"
+
+
+def four_eyes_text(review: CaseReview | None) -> str:
+    if review is None or review.recommended_by_id is None:
+        return ""
+    who = review.recommended_by.get_username() if review.recommended_by else "—"
+    return f"待复核（初审：{who}）"
+
+
 # --- the rows ------------------------------------------------------------------------------
 
 
@@ -591,7 +617,7 @@ def case_page(case: RenewalCase, user: Any, now: datetime | None = None) -> Case
         claim_until=review.claim_expires_at if holder is not None and review else None,
         claim_minutes=settings.IDRENEW_REVIEW_CLAIM_MINUTES,
         four_eyes=settings.IDRENEW_REVIEW_FOUR_EYES,
-        four_eyes_text=selectors.four_eyes_text(review),
+        four_eyes_text=four_eyes_text(review),
         restrictions=restrictions(case),
         comparison=comparison(case, reading),
         edited=tuple(edited_fields(reading)),

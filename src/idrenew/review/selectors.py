@@ -55,14 +55,6 @@ def failing_checks(review: CaseReview | None) -> int:
     return sum(1 for c in review.checks.get("checks", []) if not c.get("ok"))
 
 
-def checks_summary(review: CaseReview | None) -> str:
-    if review is None or not review.checks:
-        return "—"
-    if review.checks_passed:
-        return "全部通过"
-    return f"{failing_checks(review)} 项需关注"
-
-
 def claim_holder(review: CaseReview | None, now: datetime | None = None) -> Any:
     """The staff member holding an unexpired claim, or None."""
     if review is None or review.claimed_by_id is None or review.claim_expires_at is None:
@@ -70,21 +62,6 @@ def claim_holder(review: CaseReview | None, now: datetime | None = None) -> Any:
     if review.claim_expires_at <= (now or timezone.now()):
         return None
     return review.claimed_by
-
-
-def claim_text(review: CaseReview | None, now: datetime | None = None) -> str:
-    holder = claim_holder(review, now)
-    if holder is None or review is None or review.claim_expires_at is None:
-        return "未领取"
-    until = timezone.localtime(review.claim_expires_at).strftime("%H:%M")
-    return f"{holder.get_username()}（至 {until}）"
-
-
-def four_eyes_text(review: CaseReview | None) -> str:
-    if review is None or review.recommended_by_id is None:
-        return ""
-    who = review.recommended_by.get_username() if review.recommended_by else "—"
-    return f"待复核（初审：{who}）"
 
 
 # --- the case page's data ------------------------------------------------------------------
