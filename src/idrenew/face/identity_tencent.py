@@ -135,7 +135,9 @@ class TencentFaceIdVerifier:
             cred, settings.IDRENEW_TENCENT_FACEID_REGION, ClientProfile(httpProfile=http)
         )
 
-    def _call(self, action: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, Any]:
+    def _call(
+        self, action: str, params: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, IdentityCheck | None]:
         """(response fields, None) or (None, IdentityCheck for the API error)."""
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import (  # type: ignore[import-untyped]
             TencentCloudSDKException,
