@@ -1,5 +1,6 @@
 """The case page's actions catch every registered error, however raised (an AppError class,
-a CodedError, a factory), and show the registry's staff wording."""
+a CodedError from a domain table), and show the registry's staff wording; review's own
+refusals (review/errors.py) keep the precise wording given at the raise."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from idrenew.core.errors import error_code
 from idrenew.core.tasks import TaskQueueUnavailable
 from idrenew.face.identity_errors import IdentityNotSamePerson
 from idrenew.review import services
+from idrenew.review.errors import CaseClaimedByOther
 from idrenew.verification.errors import SmsSendFailed
 from tests.conftest import staff_login
 
@@ -49,3 +51,13 @@ def test_any_registered_error_shows_its_staff_message(
     staff_login(client, reviewer)
     assert _claim(client, submitted) == [shown]
     assert shown  # never an empty message
+
+
+def test_a_review_refusal_shows_the_wording_given_at_the_raise(
+    client: Client, reviewer: User, approver: User, submitted: RenewalCase
+) -> None:
+    services.review_claim(case_id=submitted.id, user=approver)
+    staff_login(client, reviewer)
+    (shown,) = _claim(client, submitted)
+    assert shown.startswith(f"该申请正由 {approver.get_username()} 办理（锁定至 "), shown
+    assert shown != CaseClaimedByOther.default_message and "锁定至" in shown

@@ -18,7 +18,7 @@ from django.db import connections
 from django.utils import timezone
 
 from idrenew.cases.models import RenewalCase
-from idrenew.core.errors import CodedError
+from idrenew.core.errors import AppError
 from idrenew.outbox.models import OutboxEvent
 from idrenew.outbox.services import outbox_dispatch
 from idrenew.review import services
@@ -51,11 +51,11 @@ def race(*actions: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def split(results: list[Any]) -> tuple[list[Any], list[CodedError]]:
-    errors: list[CodedError] = []
+def split(results: list[Any]) -> tuple[list[Any], list[AppError]]:
+    errors: list[AppError] = []
     for r in results:
         if isinstance(r, Exception):
-            assert isinstance(r, CodedError), repr(r)  # no deadlock, no integrity error
+            assert isinstance(r, AppError), repr(r)  # no deadlock, no integrity error
             errors.append(r)
     return [r for r in results if not isinstance(r, Exception)], errors
 
@@ -76,7 +76,7 @@ def test_two_reviewers_claiming_at_once_one_gets_it(
     )
     won, lost = split(results)
     assert len(won) == 1 and len(lost) == 1
-    assert lost[0].error_code == "CASE_CLAIMED_BY_OTHER"
+    assert lost[0].code == "CASE_CLAIMED_BY_OTHER"
     review = CaseReview.objects.get(pk=submitted.pk)
     assert review.claimed_by_id == won[0].claimed_by_id
 
@@ -93,7 +93,7 @@ def test_the_same_approver_deciding_twice_at_once(
     )
     won, lost = split(results)
     assert len(won) == 1 and len(lost) == 1
-    assert lost[0].error_code == "CASE_ALREADY_DECIDED"
+    assert lost[0].code == "CASE_ALREADY_DECIDED"
     assert "已通过" in lost[0].message
     assert_decided_once(submitted)
 
@@ -115,7 +115,7 @@ def test_two_approvers_deciding_at_once(
 
     won, lost = split(race(decide(approver), decide(second)))
     assert len(won) == 1 and len(lost) == 1
-    assert lost[0].error_code in {"CASE_ALREADY_DECIDED", "CASE_NOT_CLAIMED"}
+    assert lost[0].code in {"CASE_ALREADY_DECIDED", "CASE_NOT_CLAIMED"}
     # The test's own claim write may land after the decision cleared the claim.
     assert_decided_once(submitted, claim_cleared=False)
 
@@ -135,7 +135,7 @@ def test_approve_and_reject_at_once(
         )
     )
     assert len(won) == 1 and len(lost) == 1
-    assert lost[0].error_code == "CASE_ALREADY_DECIDED"
+    assert lost[0].code == "CASE_ALREADY_DECIDED"
     assert Decision.objects.filter(case=submitted).count() == 1
     state = RenewalCase.objects.get(pk=submitted.pk).state
     assert state == {"approve": "approved", "reject": "rejected"}[won[0].kind]

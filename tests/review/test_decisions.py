@@ -9,12 +9,17 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from idrenew.cases.models import RenewalCase
-from idrenew.core.errors import CodedError
 from idrenew.customers.models import Customer
 from idrenew.outbox.cfmmc import DailyFileCfmmcAdapter
 from idrenew.outbox.models import OutboxEvent
 from idrenew.outbox.services import outbox_dispatch
 from idrenew.review import services
+from idrenew.review.errors import (
+    CaseClaimedByOther,
+    CaseNotClaimed,
+    FourEyesSamePerson,
+    ReviewPermissionDenied,
+)
 from idrenew.review.models import CaseReview, Decision
 from idrenew.verification.models import OutboundSms
 from tests.review.conftest import deliver_all
@@ -64,9 +69,9 @@ def test_reviewer_without_approve_permission_cannot_finalise(
     submitted: RenewalCase, reviewer: User
 ) -> None:
     services.review_claim(case_id=submitted.id, user=reviewer)
-    with pytest.raises(CodedError) as err:
+    with pytest.raises(ReviewPermissionDenied) as err:
         services.review_approve(case_id=submitted.id, user=reviewer)
-    assert err.value.error_code == "REVIEW_PERMISSION_DENIED"
+    assert err.value.code == "REVIEW_PERMISSION_DENIED"
 
 
 def test_four_eyes_needs_a_second_person(
@@ -77,9 +82,9 @@ def test_four_eyes_needs_a_second_person(
     first = services.review_approve(case_id=submitted.id, user=approver)
     assert first.kind == "recommend"
     services.review_claim(case_id=submitted.id, user=approver)
-    with pytest.raises(CodedError) as err:
+    with pytest.raises(FourEyesSamePerson) as err:
         services.review_approve(case_id=submitted.id, user=approver)
-    assert err.value.error_code == "FOUR_EYES_SAME_PERSON"
+    assert err.value.code == "FOUR_EYES_SAME_PERSON"
     services.review_release(case_id=submitted.id, user=approver)
     second = make_staff("appr2", "审批员")
     services.review_claim(case_id=submitted.id, user=second)
@@ -93,12 +98,12 @@ def test_a_claim_keeps_others_out_until_it_times_out(
     from datetime import timedelta
 
     services.review_claim(case_id=submitted.id, user=reviewer)
-    with pytest.raises(CodedError) as err:
+    with pytest.raises(CaseClaimedByOther) as err:
         services.review_claim(case_id=submitted.id, user=approver)
-    assert err.value.error_code == "CASE_CLAIMED_BY_OTHER"
-    with pytest.raises(CodedError) as err:
+    assert err.value.code == "CASE_CLAIMED_BY_OTHER"
+    with pytest.raises(CaseNotClaimed) as unclaimed:
         services.review_approve(case_id=submitted.id, user=approver)
-    assert err.value.error_code == "CASE_NOT_CLAIMED"
+    assert unclaimed.value.code == "CASE_NOT_CLAIMED"
     later = timezone.now() + timedelta(minutes=16)
     assert (
         services.review_claim(case_id=submitted.id, user=approver, now=later).claimed_by == approver

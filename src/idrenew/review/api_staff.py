@@ -46,7 +46,15 @@ from idrenew.core.schemas import StrictIn
 from idrenew.idcard.models import CardReading
 from idrenew.lib.masking import mask_name, scrub
 from idrenew.review import presenters, selectors, services
-from idrenew.review.errors import no_permission
+from idrenew.review.errors import (
+    CaseAlreadyDecided,
+    CaseClaimedByOther,
+    CaseNotClaimed,
+    FourEyesSamePerson,
+    ReturnStepsRequired,
+    ReviewPermissionDenied,
+    ReviewReasonRequired,
+)
 from idrenew.review.models import CaseReview, Decision, DecisionKind, RejectReason
 from idrenew.staffauth.errors import (
     StaffCredentialsInvalid,
@@ -93,31 +101,26 @@ class UnmaskDenied(AppError):
     retryable = False
 
 
-# The review services' refusals (review/errors.py), declared by their registered code; two
-# are worded for this API's documentation (the services' own message names the colleague).
+# The review services' refusals are the classes in review/errors.py; two are worded here
+# for this API's documentation (what the services raise names the colleague holding the
+# claim). Same code, status and retryable: subclasses, documented only, never raised.
 
 
-class ClaimedByOther(AppError):
-    code = "CASE_CLAIMED_BY_OTHER"
-    status = 409
+class ClaimedByOtherDocumented(CaseClaimedByOther):
     default_message = "该申请正由他人办理，请选择其他申请"
-    retryable = False
 
 
-class FourEyesSamePerson(AppError):
-    code = "FOUR_EYES_SAME_PERSON"
-    status = 409
+class SamePersonDocumented(FourEyesSamePerson):
     default_message = "双人复核：初审人不能复核自己初审的申请"
-    retryable = False
 
 
 _CASE = (CaseNotFound, CaseDataDenied)
 _DECISION = (
     *_CASE,
     CaseNotSubmitted,
-    "REVIEW_PERMISSION_DENIED",
-    "CASE_ALREADY_DECIDED",
-    "CASE_NOT_CLAIMED",
+    ReviewPermissionDenied,
+    CaseAlreadyDecided,
+    CaseNotClaimed,
 )
 
 STAFF_AUTH_ERRORS["staff"] = (StaffNotSignedIn, StaffTokenExpired, StaffOtpRequired)
@@ -818,7 +821,7 @@ def _acted(request: HttpRequest, case: RenewalCase, operation: str, **data: Any)
 
 @router.post("/cases/{case_id}/claim", response={200: ClaimOut}, summary="领取")
 @errors(
-    *_CASE, CaseNotSubmitted, "REVIEW_PERMISSION_DENIED", "CASE_ALREADY_DECIDED", ClaimedByOther
+    *_CASE, CaseNotSubmitted, ReviewPermissionDenied, CaseAlreadyDecided, ClaimedByOtherDocumented
 )
 @_refusals_audited
 def case_claim(request: HttpRequest, case_id: uuid.UUID) -> ClaimOut:
@@ -835,13 +838,13 @@ def case_claim(request: HttpRequest, case_id: uuid.UUID) -> ClaimOut:
 
 
 @router.post("/cases/{case_id}/release", response={200: ClaimOut}, summary="放弃领取")
-@errors(*_CASE, CaseNotSubmitted, "REVIEW_PERMISSION_DENIED")
+@errors(*_CASE, CaseNotSubmitted, ReviewPermissionDenied)
 @_refusals_audited
 def case_release(request: HttpRequest, case_id: uuid.UUID) -> ClaimOut:
     user = _staff(request)
     _can_read_cases(user)
     if not user.has_perm("review.review_case"):
-        raise no_permission("放弃领取")
+        raise ReviewPermissionDenied("放弃领取")
     case = _case(case_id)
     _in_review(case)
     services.review_release(case_id=case.id, user=user)
@@ -852,7 +855,7 @@ def case_release(request: HttpRequest, case_id: uuid.UUID) -> ClaimOut:
 @router.post(
     "/cases/{case_id}/approve", response={200: StaffDecisionOut}, summary="通过（或初审通过）"
 )
-@errors(*_DECISION, FourEyesSamePerson)
+@errors(*_DECISION, SamePersonDocumented)
 @_refusals_audited
 def case_approve(request: HttpRequest, case_id: uuid.UUID, payload: NoteIn) -> StaffDecisionOut:
     """With four-eyes on (``IDRENEW_REVIEW_FOUR_EYES``) the first approval is a
@@ -871,7 +874,7 @@ def case_approve(request: HttpRequest, case_id: uuid.UUID, payload: NoteIn) -> S
 
 
 @router.post("/cases/{case_id}/reject", response={200: StaffDecisionOut}, summary="驳回（未通过）")
-@errors(*_DECISION, "REVIEW_REASON_REQUIRED")
+@errors(*_DECISION, ReviewReasonRequired)
 @_refusals_audited
 def case_reject(request: HttpRequest, case_id: uuid.UUID, payload: RejectIn) -> StaffDecisionOut:
     user = _staff(request)
@@ -890,7 +893,7 @@ def case_reject(request: HttpRequest, case_id: uuid.UUID, payload: RejectIn) -> 
 
 
 @router.post("/cases/{case_id}/return", response={200: StaffDecisionOut}, summary="退回补充")
-@errors(*_DECISION, "REVIEW_REASON_REQUIRED", "RETURN_STEPS_REQUIRED")
+@errors(*_DECISION, ReviewReasonRequired, ReturnStepsRequired)
 @_refusals_audited
 def case_return(request: HttpRequest, case_id: uuid.UUID, payload: ReturnIn) -> StaffDecisionOut:
     """``steps``: the steps the customer redoes (and every step after each), from

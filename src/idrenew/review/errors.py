@@ -1,64 +1,70 @@
-"""Coded errors the back office shows staff (Chinese messages say what to do next)."""
+"""The back office's refusals, worded for staff (Chinese messages say what to do next).
+
+Each is an ``AppError`` subclass, registered in ``core/errors.py`` when it is defined: its
+``default_message`` is the registry's (the table in docs/api.md); a raise that knows more
+(the colleague holding the claim, the case's state, the operation refused) words it
+precisely. None of them is retryable: staff must act first (choose another case, claim it,
+ask a colleague or an administrator, fill in the form)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from idrenew.core.errors import CodedError, ErrorCode, register
-
-# The back office's refusals: worded for staff (the message given at the raise names the
-# colleague, the state, the permission); the default here is what the table in docs/api.md
-# shows.
-CODES = register(
-    __name__,
-    ErrorCode("CASE_CLAIMED_BY_OTHER", 409, "该申请正由其他人员办理，请选择其他申请", False),
-    ErrorCode("CASE_NOT_CLAIMED", 409, "请先领取该申请再办理（领取超时后需重新领取）", False),
-    ErrorCode("CASE_ALREADY_DECIDED", 409, "该申请已处理，无需重复操作", False),
-    ErrorCode(
-        "FOUR_EYES_SAME_PERSON",
-        409,
-        "双人复核：初审人不能复核自己初审的申请，请由另一位审批员复核",
-        False,
-    ),
-    ErrorCode("REVIEW_PERMISSION_DENIED", 403, "您没有该操作的权限，请联系管理员", False),
-    ErrorCode("REVIEW_REASON_REQUIRED", 422, "请选择至少一个原因", False),
-    ErrorCode("RETURN_STEPS_REQUIRED", 422, "请选择需要客户重新办理的步骤", False),
-)
+from idrenew.core.errors import AppError
 
 
-def review_error(code: str, message: str, *, status: int = 409, **detail: Any) -> CodedError:
-    return CodedError(code, message, status=status, retryable=False, detail=detail or None)
+class CaseClaimedByOther(AppError):
+    code = "CASE_CLAIMED_BY_OTHER"
+    status = 409
+    default_message = "该申请正由其他人员办理，请选择其他申请"
+    retryable = False
+
+    def __init__(self, name: str, until: str) -> None:
+        super().__init__(f"该申请正由 {name} 办理（锁定至 {until}），请选择其他申请")
 
 
-def claimed_by_other(name: str, until: str) -> CodedError:
-    return review_error(
-        "CASE_CLAIMED_BY_OTHER", f"该申请正由 {name} 办理（锁定至 {until}），请选择其他申请"
-    )
+class CaseNotClaimed(AppError):
+    code = "CASE_NOT_CLAIMED"
+    status = 409
+    default_message = "请先领取该申请再办理（领取超时后需重新领取）"
+    retryable = False
 
 
-def not_claimed() -> CodedError:
-    return review_error("CASE_NOT_CLAIMED", "请先领取该申请再办理（领取超时后需重新领取）")
+class CaseAlreadyDecided(AppError):
+    code = "CASE_ALREADY_DECIDED"
+    status = 409
+    default_message = "该申请已处理，无需重复操作"
+    retryable = False
+
+    def __init__(self, state_label: str) -> None:
+        super().__init__(f"该申请已处理（当前状态：{state_label}），无需重复操作")
 
 
-def already_decided(state_label: str) -> CodedError:
-    return review_error(
-        "CASE_ALREADY_DECIDED", f"该申请已处理（当前状态：{state_label}），无需重复操作"
-    )
+class FourEyesSamePerson(AppError):
+    code = "FOUR_EYES_SAME_PERSON"
+    status = 409
+    default_message = "双人复核：初审人不能复核自己初审的申请，请由另一位审批员复核"
+    retryable = False
 
 
-def same_person() -> CodedError:
-    return review_error(
-        "FOUR_EYES_SAME_PERSON", "双人复核：初审人不能复核自己初审的申请，请由另一位审批员复核"
-    )
+class ReviewPermissionDenied(AppError):
+    code = "REVIEW_PERMISSION_DENIED"
+    status = 403
+    default_message = "您没有该操作的权限，请联系管理员"
+    retryable = False
+
+    def __init__(self, what: str) -> None:
+        """``what``: the operation refused, e.g. "最终通过"."""
+        super().__init__(f"您没有{what}的权限，请联系管理员")
 
 
-def no_permission(what: str) -> CodedError:
-    return review_error("REVIEW_PERMISSION_DENIED", f"您没有{what}的权限，请联系管理员", status=403)
+class ReviewReasonRequired(AppError):
+    code = "REVIEW_REASON_REQUIRED"
+    status = 422
+    default_message = "请选择至少一个原因"
+    retryable = False
 
 
-def reasons_required() -> CodedError:
-    return review_error("REVIEW_REASON_REQUIRED", "请选择至少一个原因", status=422)
-
-
-def steps_required() -> CodedError:
-    return review_error("RETURN_STEPS_REQUIRED", "请选择需要客户重新办理的步骤", status=422)
+class ReturnStepsRequired(AppError):
+    code = "RETURN_STEPS_REQUIRED"
+    status = 422
+    default_message = "请选择需要客户重新办理的步骤"
+    retryable = False

@@ -114,11 +114,13 @@ def review_claim(*, case_id: uuid.UUID, user: Any, now: datetime | None = None) 
     with transaction.atomic():
         review = CaseReview.objects.select_for_update().select_related("case").get(pk=case_id)
         if review.case.state != State.SUBMITTED:
-            raise errors.already_decided(review.case.state_label)
+            raise errors.CaseAlreadyDecided(review.case.state_label)
         held = review.claimed_by_id and review.claim_expires_at and review.claim_expires_at > now
         if held and review.claimed_by_id != user.pk:
             assert review.claim_expires_at is not None
-            raise errors.claimed_by_other(_name(review.claimed_by), _local(review.claim_expires_at))
+            raise errors.CaseClaimedByOther(
+                _name(review.claimed_by), _local(review.claim_expires_at)
+            )
         review.claimed_by = user
         review.claimed_at = now
         review.claim_expires_at = now + timedelta(minutes=settings.IDRENEW_REVIEW_CLAIM_MINUTES)
@@ -148,7 +150,7 @@ def review_release(*, case_id: uuid.UUID, user: Any) -> None:
 
 def _require(user: Any, perm: str, what: str) -> None:
     if user is None or not user.has_perm(perm):
-        raise errors.no_permission(what)
+        raise errors.ReviewPermissionDenied(what)
 
 
 def _locked_for_decision(case_id: uuid.UUID, user: Any, now: datetime) -> CaseReview:
@@ -160,7 +162,7 @@ def _locked_for_decision(case_id: uuid.UUID, user: Any, now: datetime) -> CaseRe
     case = RenewalCase.objects.select_for_update().get(pk=case_id)
     review.case = case
     if case.state != State.SUBMITTED:
-        raise errors.already_decided(LABELS[State(case.state)])
+        raise errors.CaseAlreadyDecided(LABELS[State(case.state)])
     if user is not None:
         holds = (
             review.claimed_by_id == user.pk
@@ -168,7 +170,7 @@ def _locked_for_decision(case_id: uuid.UUID, user: Any, now: datetime) -> CaseRe
             and review.claim_expires_at > now
         )
         if not holds:
-            raise errors.not_claimed()
+            raise errors.CaseNotClaimed()
     return review
 
 
@@ -200,10 +202,10 @@ def review_approve(
             if review.recommended_by_id is None:
                 return _recommend(review=review, user=user, note=note, request=request, now=now)
             if review.recommended_by_id == user.pk:
-                raise errors.same_person()
+                raise errors.FourEyesSamePerson()
             _require(user, "review.approve_case", "复核通过")
         elif not user.has_perm("review.approve_case"):
-            raise errors.no_permission("最终通过")
+            raise errors.ReviewPermissionDenied("最终通过")
         return _approve(case=case, review=review, user=user, note=note, request=request, now=now)
 
 
@@ -393,7 +395,7 @@ def review_return(
     reasons = _valid_reasons(reasons)
     chosen = sorted({int(s) for s in steps if int(s) in RETURNABLE_STEPS})
     if not chosen:
-        raise errors.steps_required()
+        raise errors.ReturnStepsRequired()
     now = now or timezone.now()
     with transaction.atomic():
         case, decision = _close_with_reasons(
@@ -420,7 +422,7 @@ def _valid_reasons(reasons: list[str]) -> list[str]:
     known = set(RejectReason.values)
     chosen = [r for r in dict.fromkeys(reasons) if r in known]
     if not chosen:
-        raise errors.reasons_required()
+        raise errors.ReviewReasonRequired()
     return chosen
 
 

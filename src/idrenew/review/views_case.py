@@ -79,7 +79,7 @@ def case_claim(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 def case_release(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     def act() -> str:
         if not request.user.has_perm("review.review_case"):
-            raise errors.no_permission("放弃领取")
+            raise errors.ReviewPermissionDenied("放弃领取")
         services.review_release(case_id=case_id, user=request.user)
         return "已放弃领取，其他人可领取该申请"
 
