@@ -18,10 +18,15 @@ from django.test import Client
 
 from idrenew.audit.models import AuditEvent
 from idrenew.cases.models import RenewalCase
-from idrenew.review.evidence import evidence_bundle
+from idrenew.face.identity_services import identity_check_portrait, identity_check_record
+from idrenew.face.models import FaceAttempt
+from idrenew.review.evidence import IdentityEvidence, evidence_bundle
 from idrenew.signing.models import SignedDocument
 from tests.conftest import staff_login
+from tests.idcard.conftest import new_period
 from tests.review.test_retention import add_face_attempt, approve, store_card_files
+from tests.vendors import FakeTencentCloud, tencent_error
+from tests.vendors.faceid import PoliceRecord, install_faceid
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +95,8 @@ def test_bundle_holds_everything_with_matching_hashes(
     assert all(s["image_sha256_matches"] for s in body["signatures"])
     assert body["face"]["attempts"][0]["best_frame"].startswith("images/face/")
     assert body["missing_files"] == []
+    # No verifier configured: the identity part is there, and empty.
+    assert json.loads(files["identity.json"]) == [] and body["identity_checks"] == []
 
     audit = json.loads(files["audit.json"])
     actions = [e["action"] for e in audit]
@@ -167,3 +174,66 @@ def test_command_writes_the_bundle(
     with pytest.raises(CommandError):
         call_command("evidence_export", "ZJ0000", "--out", str(out))
     assert AuditEvent.objects.filter(action="evidence.exported").count() == 2
+
+
+def test_identity_checks_are_their_own_part_without_personal_data(
+    decided: RenewalCase, auditor: User, alice: Any, settings: Any
+) -> None:
+    """With Tencent FaceID (the fake) configured: the portrait matched, the record check met
+    throttling and waits for its retry. Both are in identity.json, listed in the manifest,
+    and one line each in case.json; no name, ID number, photo or vendor key."""
+    start, end = new_period(alice)
+    police = {
+        alice.id_number: PoliceRecord(
+            alice.name, start.strftime("%Y%m%d"), end.strftime("%Y%m%d") if end else "00000000"
+        )
+    }
+    secret_id, secret_key = "AKIDevidence", "evidence-secret-0123456789"
+    with FakeTencentCloud(secret_id=secret_id, secret_key=secret_key) as fake:
+        install_faceid(fake, police)
+        settings.IDRENEW_FACE_IDENTITY_VERIFIER = "tencent"
+        settings.IDRENEW_TENCENT_FACEID_SECRET_ID = secret_id
+        settings.IDRENEW_TENCENT_FACEID_SECRET_KEY = secret_key
+        settings.IDRENEW_TENCENT_FACEID_ENDPOINT = fake.url
+        settings.IDRENEW_IDENTITY_TIMEOUT_SECONDS = 2
+        attempt = FaceAttempt.objects.get(case=decided)
+        portrait = identity_check_portrait(attempt)
+        fake.script("IdCardVerification", tencent_error("RequestLimitExceeded"))
+        record = identity_check_record(case=decided, valid_from=start, valid_to=end)
+    assert portrait is not None and record is not None
+
+    files = unzip(evidence_bundle(decided, auditor))
+    manifest = json.loads(files["manifest.json"])
+    listed = {f["path"]: f for f in manifest["files"]}
+    assert listed["identity.json"]["sha256"] == hashlib.sha256(files["identity.json"]).hexdigest()
+
+    rows = json.loads(files["identity.json"])
+    assert [r["kind"] for r in rows] == ["portrait", "record"]
+    assert all(set(r) == set(IdentityEvidence.__annotations__) for r in rows)
+    first, second = rows
+    assert first["id"] == str(portrait.id) and first["kind_label"] == "公安人像比对"
+    assert (first["outcome"], first["outcome_label"], first["vendor_code"]) == (
+        "match",
+        "一致",
+        "Success",
+    )
+    assert first["request_id"] == portrait.vendor_reference != ""
+    assert first["similarity"] == pytest.approx(91.37) and first["attempts"] == 1
+    assert first["face_attempt_id"] == str(attempt.id) and first["checked_at"]
+    assert first["valid_from_asked"] is None and not first["pending"]
+    assert second["kind_label"] == "公民身份信息核验" and second["pending"] is True
+    assert (second["outcome"], second["vendor_code"]) == ("unavailable", "RequestLimitExceeded")
+    assert second["valid_from_asked"] == start.isoformat()
+    assert second["summary"].startswith("公民身份信息核验：核验服务暂不可用；等待重试")
+
+    body = json.loads(files["case.json"])
+    assert body["identity_checks"] == [first["summary"], second["summary"]]
+    assert first["summary"].startswith("公安人像比对：一致；相似度 91.37")
+    assert portrait.vendor_reference in first["summary"]
+
+    text = files["identity.json"].decode("utf-8")
+    for secret in (alice.name, alice.id_number, secret_id, secret_key):
+        assert secret not in text
+    assert not any("photo" in key or "image" in key or "frame" in key for key in rows[0])
+    # The bundle holds no new image: the best frame is the one it held before.
+    assert sum(p.startswith("images/face/") for p in files) == 1

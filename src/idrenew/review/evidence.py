@@ -8,6 +8,10 @@ Layout::
 
     case.json        the case, the record on file, OCR values and edits, checks, decisions,
                      face scores, agreement readings, signatures, documents (with hashes)
+    identity.json    the public-security identity checks (人像比对, 身份信息核验): kind,
+                     outcome, the vendor's code and request id, similarity, calls, when;
+                     an empty list where no verifier was configured. Never a photo, never
+                     the vendor's keys; case.json repeats each as one line (identity_checks)
     audit.json       every audit event of the case, oldest first
     images/...       card photos, rectified cards, portraits, liveness best frames (while
                      kept), signature PNGs
@@ -34,6 +38,7 @@ from idrenew.audit.services import audit_record
 from idrenew.cases.models import RenewalCase
 from idrenew.core import access
 from idrenew.face.models import FaceAttempt, FaceConsent
+from idrenew.face.selectors import identity_results
 from idrenew.idcard.models import CardReading, CardUpload
 from idrenew.lib.files import read_encrypted
 from idrenew.outbox.models import OutboxEvent
@@ -90,6 +95,30 @@ class RecordOnFile(TypedDict):
 class FaceEvidence(TypedDict):
     consents: list[dict[str, Any]]
     attempts: list[dict[str, Any]]
+
+
+class IdentityEvidence(TypedDict):
+    """``identity.json``: one public-security check (face/selectors.IdentityResult)."""
+
+    id: str
+    kind: str
+    kind_label: str
+    vendor: str
+    status: str
+    pending: bool
+    outcome: str
+    outcome_label: str
+    vendor_code: str
+    request_id: str
+    similarity: float | None
+    note: str
+    valid_from_asked: str | None
+    valid_to_asked: str | None
+    attempts: int
+    face_attempt_id: str | None
+    created_at: str | None
+    checked_at: str | None
+    summary: str
 
 
 class ReadingEvidence(TypedDict):
@@ -273,6 +302,35 @@ def _face(case: RenewalCase, bundle: _Bundle) -> FaceEvidence:
     return {"consents": consents, "attempts": attempts}
 
 
+def _identity(case: RenewalCase) -> list[IdentityEvidence]:
+    record = "record"
+    return [
+        {
+            "id": str(r.id),
+            "kind": r.kind,
+            "kind_label": r.kind_label,
+            "vendor": r.vendor,
+            "status": r.status,
+            "pending": r.pending,
+            "outcome": r.outcome,
+            "outcome_label": r.outcome_label,
+            "vendor_code": r.vendor_code,
+            "request_id": r.vendor_reference,
+            "similarity": r.score,
+            "note": r.note,
+            # The validity put to the police record (record checks; "" for 长期).
+            "valid_from_asked": r.valid_from if r.kind == record else None,
+            "valid_to_asked": r.valid_to if r.kind == record else None,
+            "attempts": r.attempts,
+            "face_attempt_id": str(r.face_attempt_id) if r.face_attempt_id else None,
+            "created_at": _iso(r.created_at),
+            "checked_at": _iso(r.checked_at),
+            "summary": f"{r.kind_label}：{r.summary}",
+        }
+        for r in identity_results(case)
+    ]
+
+
 def _reading(reading: CardReading | None) -> ReadingEvidence | None:
     if reading is None:
         return None
@@ -436,6 +494,7 @@ def case_evidence(case: RenewalCase, exported_by: str | None) -> tuple[dict[str,
     final = [d for d in decisions if d["kind"] in {"approve", "auto_approve", "reject"}]
     decided_at = datetime.fromisoformat(final[-1]["decided_at"]) if final else None
     outbox_events, record_update = _outbox(case)
+    identity = _identity(case)
     body = {
         "export": {
             "format": "idrenew-evidence/1",
@@ -458,6 +517,8 @@ def case_evidence(case: RenewalCase, exported_by: str | None) -> tuple[dict[str,
         "card_reading": _reading(reading),
         "card_uploads": _uploads(case, reading, bundle),
         "face": _face(case, bundle),
+        # One line per public-security check; the full records are in identity.json.
+        "identity_checks": [r["summary"] for r in identity],
         "agreement_readings": [
             {
                 "agreement": r.agreement,
@@ -478,6 +539,7 @@ def case_evidence(case: RenewalCase, exported_by: str | None) -> tuple[dict[str,
     }
     body["missing_files"] = bundle.missing
     bundle.add_json("case.json", body)
+    bundle.add_json("identity.json", identity)
     bundle.add_json("audit.json", _audit(case))
     return bundle.files, body
 
