@@ -82,8 +82,9 @@ class CaseDecider(Protocol):
         """Whether a rejected case's customer may start again (not for a branch-only refusal)."""
 
     def refresh_checks(self, case: RenewalCase) -> None:
-        """A submitted case waiting for a person: recompute its automatic checks (an answer
-        that arrived after submission, e.g. the public-security identity check)."""
+        """A submitted case still waiting: recompute its automatic checks (an answer that
+        arrived after submission, e.g. the public-security identity check) and run the
+        straight-through rule again as submission does (once: never a second decision)."""
 
     def decision_notice(
         self, *, case_id: Any, kind: str, before: datetime

@@ -13,7 +13,10 @@
   customer: the result is stored ``pending`` and the outbox retries it (topic
   ``identity.retry``, the outbox's backoff) up to ``IDRENEW_IDENTITY_MAX_ATTEMPTS`` calls in
   all; then it stays unavailable, and the straight-through rule, which needs a positive
-  answer (``review/checks.py``), leaves the case to a person with the reason shown.
+  answer (``review/checks.py``), leaves the case to a person with the reason shown. An
+  answer that settles after the customer submitted refreshes the case's checks (the case
+  hook ``refresh_checks``): a positive one lets the straight-through rule decide a case
+  nobody has taken yet, a negative one stays with the reviewer, shown in the checks.
 
 Nothing here logs or stores the name, the ID number or any image; the vendor's photo is never
 asked for.
@@ -268,5 +271,7 @@ def deliver_identity_retry(event: OutboxEvent, payload: dict[str, Any]) -> str |
 
 
 def _refresh_review(case: RenewalCase) -> None:
-    """A submitted case waiting for a person shows the settled answer in its checks."""
+    """A submitted case still waiting shows the settled answer in its checks, and the
+    straight-through rule runs again (review's decider; it locks the case, so a repeated
+    delivery never decides twice)."""
     decider().refresh_checks(case)

@@ -12,8 +12,7 @@ from idrenew.cases.hooks import CaseOutcome, CustomerDecision, DecisionNotice
 from idrenew.cases.models import RenewalCase
 from idrenew.customers.constants import RENEWAL_ALLOWED
 from idrenew.review import services
-from idrenew.review.checks import case_checks
-from idrenew.review.models import CaseReview, Decision, DecisionKind
+from idrenew.review.models import Decision, DecisionKind
 
 # A refusal only the branch can resolve: the customer may not simply start again.
 BRANCH_REASONS = frozenset({"ACCOUNT_ABNORMAL"})
@@ -41,11 +40,7 @@ class ReviewDecider:
     def refresh_checks(self, case: RenewalCase) -> None:
         if case.state != State.SUBMITTED:
             return
-        review = CaseReview.objects.filter(case=case).first()
-        if review is None:
-            return
-        review.checks = case_checks(case).as_json()
-        review.save(update_fields=["checks", "updated_at"])
+        services.review_refresh_checks(case_id=case.id)
 
     def decision_notice(
         self, *, case_id: Any, kind: str, before: datetime

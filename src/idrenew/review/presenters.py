@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "review.claimed": "领取审核",
     "review.released": "放弃领取",
     "review.recommended": "初审通过（待复核）",
+    "review.checks_refreshed": "自动检查更新",
     "staff.viewed_case": "查看申请",
     "staff.unmasked_id_number": "查看完整证件号码",
     "staff.viewed_card_image": "查看证件照片",

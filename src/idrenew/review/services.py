@@ -104,6 +104,55 @@ def review_on_submit(
     return review
 
 
+def review_refresh_checks(*, case_id: uuid.UUID, now: datetime | None = None) -> CaseReview | None:
+    """An automatic check answered after submission (the public-security identity check
+    after an outage, ``identity.retry``): recompute the checks of a case still waiting and,
+    with the straight-through rule on, decide it as submission does when every check now
+    passes, unless a person has it (a live claim, or a four-eyes recommendation). A failing
+    answer only updates the checks the reviewer reads. The review row and the case are
+    locked and the case must still be waiting, so a repeated delivery never decides twice.
+    Returns the review, None when the case is not waiting (decided, returned) or has none."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = CaseReview.objects.select_for_update().filter(pk=case_id).first()
+        if review is None:
+            return None
+        case = RenewalCase.objects.select_for_update().select_related("customer").get(pk=case_id)
+        review.case = case
+        if case.state != State.SUBMITTED:
+            return None
+        checks = case_checks(case)
+        review.checks = checks.as_json()
+        review.checks_passed = checks.passed
+        review.save(update_fields=["checks", "checks_passed", "updated_at"])
+        held = (
+            review.claimed_by_id is not None
+            and review.claim_expires_at is not None
+            and review.claim_expires_at > now
+        )
+        automatic = (
+            settings.IDRENEW_STP_ENABLED
+            and checks.passed
+            and not held
+            and review.recommended_by_id is None
+        )
+        audit_record(
+            action="review.checks_refreshed",
+            actor_type=ActorType.SYSTEM,
+            actor_id="",
+            customer_id=case.customer_id,
+            case_id=case.id,
+            data={
+                "passed": checks.passed,
+                "failing": [c.code for c in checks.checks if not c.ok],
+                "straight_through": automatic,
+            },
+        )
+        if automatic:
+            _approve(case=case, review=review, user=None, note="", request=None, now=now)
+    return review
+
+
 # --- the claim ---------------------------------------------------------------------------
 
 
