@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from django.core.files.base import ContentFile
@@ -14,7 +14,7 @@ from django.db import connection
 
 from idrenew.core.errors import AppError
 from idrenew.core.models import TaskRecord
-from idrenew.core.tasks import TaskRegistry, register, task_submit
+from idrenew.core.tasks import TaskRegistry, register, task_result, task_submit
 from tests.conftest import use_celery_broker
 
 
@@ -33,6 +33,25 @@ def _crash() -> dict[str, Any]:
     raise RuntimeError("boom")
 
 
+class _Stored(TypedDict):
+    ref: str
+
+
+class _Answer(TypedDict):
+    ref: str
+    size: int
+
+
+def _present(stored: dict[str, Any]) -> _Answer:
+    return {"ref": stored["ref"], "size": len(stored["ref"])}
+
+
+@register("tests.typed", present=_present)
+def _typed(*, ref: str) -> _Stored:
+    """An app's TypedDict, returned as it is (no dict(...) around it)."""
+    return {"ref": ref}
+
+
 def test_registry_refuses_duplicates() -> None:
     registry = TaskRegistry()
     registry("x")(lambda: {})
@@ -49,6 +68,16 @@ def test_inline_task_runs_and_records_result() -> None:
     assert record.status == "succeeded"
     assert record.result == {"sha256": hashlib.sha256(b"hello").hexdigest(), "size": 5}
     default_storage.delete(name)
+
+
+@pytest.mark.django_db
+def test_a_typed_result_is_stored_and_presented_as_plain_json() -> None:
+    record = task_submit(name="tests.typed", arguments={"ref": "abc"})
+    assert record.status == "succeeded"
+    stored = TaskRecord.objects.get(pk=record.pk).result
+    assert stored == {"ref": "abc"} and type(stored) is dict
+    answer = task_result(record)
+    assert answer == {"ref": "abc", "size": 3} and type(answer) is dict
 
 
 @pytest.mark.django_db

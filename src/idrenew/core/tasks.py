@@ -5,7 +5,8 @@ Celery worker (Redis broker) when ``IDRENEW_CELERY_BROKER_URL`` is set. Either w
 answers 202 with the task id and the client polls ``GET /api/tasks/{id}``.
 
 Task functions register by name and receive the record's JSON arguments; they return a
-JSON-able dict, or raise ``AppError`` for a coded failure the customer sees.
+JSON-able mapping (typically the app's own ``TypedDict``, returned as it is: the record
+stores a plain dict of it), or raise ``AppError`` for a coded failure the customer sees.
 
 Data at rest: arguments and result are encrypted (``EncryptedJSONField``), and a result keeps
 only what the client must re-read. A task whose answer is personal (the OCR task's fields)
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -32,8 +33,13 @@ from idrenew.core.observability import metrics
 
 logger = logging.getLogger(__name__)
 
-TaskFunc = Callable[..., dict[str, Any]]
-Presenter = Callable[[dict[str, Any]], dict[str, Any] | None]
+# What a task returns and a presenter answers: any JSON-able mapping, so an app's TypedDict
+# (a subtype of Mapping[str, object]) passes as it is; core stores and answers a dict of it.
+TaskResult = Mapping[str, object]
+TaskFunc = Callable[..., TaskResult]
+# Reads the stored result (JSON: a dict) and answers what the client reads.
+Presenter = Callable[[dict[str, Any]], TaskResult | None]
+F = TypeVar("F", bound=TaskFunc)
 
 
 class TaskRegistry:
@@ -41,13 +47,11 @@ class TaskRegistry:
         self._tasks: dict[str, TaskFunc] = {}
         self._presenters: dict[str, Presenter] = {}
 
-    def __call__(
-        self, name: str, *, present: Presenter | None = None
-    ) -> Callable[[TaskFunc], TaskFunc]:
-        """Register a task. ``present`` turns the stored result (e.g. a reference to encrypted
-        rows) into the answer the client reads."""
+    def __call__(self, name: str, *, present: Presenter | None = None) -> Callable[[F], F]:
+        """Register a task (the function keeps its own type). ``present`` turns the stored
+        result (e.g. a reference to encrypted rows) into the answer the client reads."""
 
-        def decorator(func: TaskFunc) -> TaskFunc:
+        def decorator(func: F) -> F:
             if name in self._tasks and self._tasks[name] is not func:
                 raise ValueError(f"task {name!r} is already registered")
             self._tasks[name] = func
@@ -185,7 +189,7 @@ def task_execute(*, task_id: str) -> None:
         }
     else:
         record.status = TaskStatus.SUCCEEDED
-        record.result = result
+        record.result = dict(result)  # a TypedDict is a dict already: the same JSON
     record.finished_at = timezone.now()
     record.save(update_fields=["status", "result", "error", "finished_at"])
     seconds = time.monotonic() - started
@@ -207,7 +211,10 @@ def task_result(record: TaskRecord) -> dict[str, Any] | None:
     if record.result is None:
         return None
     present = register.presenter(record.name)
-    return present(record.result) if present is not None else record.result
+    if present is None:
+        return dict(record.result)
+    answer = present(record.result)
+    return dict(answer) if answer is not None else None
 
 
 def task_records_purge(*, now: datetime | None = None) -> int:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from idrenew.core.tasks import register
 
+if TYPE_CHECKING:
+    from idrenew.face.services import FaceAttemptJson
+
 
 @register("face.analyze")
-def analyze(*, attempt_id: str) -> dict[str, Any]:
+def analyze(*, attempt_id: str) -> FaceAttemptJson:
     from idrenew.face.services import face_attempt_analyze
 
-    # The registry's TaskFunc returns dict[str, Any]; FaceAttemptJson types what is stored.
-    return dict(face_attempt_analyze(attempt_id=attempt_id))
+    return face_attempt_analyze(attempt_id=attempt_id)
