@@ -632,58 +632,11 @@ def case_summary(case: RenewalCase, user: Any, now: datetime | None = None) -> C
             CheckOut(code=c.code, label=c.label, ok=c.ok, value=scrub(c.value), need=scrub(c.need))
             for c in page.checks
         ],
-        warnings=[
-            StaffWarningOut(source=w.source, code=w.code, message=w.message, blocking=w.blocking)
-            for w in page.warnings
-        ],
-        face_card=(
-            FaceCardOut(
-                checked=page.face_card.checked,
-                similarity=page.face_card.similarity,
-                threshold=page.face_card.threshold,
-                passed=page.face_card.passed,
-            )
-            if page.face_card
-            else None
-        ),
-        face_attempts=[
-            StaffAttemptOut(
-                at=a.at,
-                status=a.status,
-                passed=a.passed,
-                actions=a.actions,
-                failures=a.failures,
-                reference=a.reference,
-                reference_ok=a.reference_ok,
-                spoof=a.spoof,
-                frames=a.frames,
-                deleted=a.deleted,
-            )
-            for a in page.attempts
-        ],
-        documents=[
-            StaffDocumentOut(
-                title=d.title,
-                version=d.version,
-                signed_at=d.signed_at,
-                sha256=d.sha256,
-                certificate_serial=d.certificate_serial,
-                intact=d.intact,
-                valid=d.valid,
-                summary=d.summary,
-                signatures=[
-                    SignatureCheckOut(
-                        signer=s.signer,
-                        intact=s.intact,
-                        trusted=s.trusted,
-                        revoked=s.revoked,
-                        timestamp=s.timestamp,
-                    )
-                    for s in d.signatures
-                ],
-            )
-            for d in page.documents
-        ],
+        # The presenter's rows carry these schemas' fields under the same names.
+        warnings=[StaffWarningOut.model_validate(w) for w in page.warnings],
+        face_card=FaceCardOut.model_validate(page.face_card) if page.face_card else None,
+        face_attempts=[StaffAttemptOut.model_validate(a) for a in page.attempts],
+        documents=[StaffDocumentOut.model_validate(d) for d in page.documents],
         decisions=[
             DecisionRowOut(
                 kind=d.kind_code,
