@@ -119,38 +119,36 @@ def _with_memory_arena(session: Any) -> Any:
     )
 
 
-def detect(image: np.ndarray, limit_side: int = LOCATE_DET_LIMIT_SIDE) -> Any:
-    """The engine's text detector at another size (its own ``__call__`` without touching the
-    shared engine's state): boxes (n × 4 × 2) or None."""
+def _detect(image: np.ndarray, shape: tuple[int, int], limit_side: int, limit_type: str) -> Any:
+    """The engine's text detector on ``image`` prepared at ``limit_side`` / ``limit_type``,
+    boxes (n × 4 × 2) mapped to ``shape`` (height, width), or None."""
     from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
 
     det = engine().text_det
-    prepared = DetPreProcess(limit_side, det.limit_type, det.mean, det.std)(image)
+    prepared = DetPreProcess(limit_side, limit_type, det.mean, det.std)(image)
     if prepared is None:
         return None
     preds = det.infer(prepared)[0]
-    shape = image.shape[0], image.shape[1]
     boxes, _ = det.postprocess_op(preds, shape)
     return det.filter_tag_det_res(boxes, shape)
+
+
+def detect(image: np.ndarray, limit_side: int = LOCATE_DET_LIMIT_SIDE) -> Any:
+    """The engine's text detector at another size (its own ``__call__`` without touching the
+    shared engine's state): boxes (n × 4 × 2) or None."""
+    shape = image.shape[0], image.shape[1]
+    return _detect(image, shape, limit_side, engine().text_det.limit_type)
 
 
 def detect_card(card: np.ndarray, size: tuple[int, int] = CARD_DET_SIZE) -> Any:
     """The text detector on the rectified card scaled to ``size`` (width, height; multiples of
     32): boxes (n × 4 × 2) in the card's own pixels, or None."""
     import cv2
-    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
 
-    det = engine().text_det
     w, h = size
     scaled = card if card.shape[1] == w and card.shape[0] == h else cv2.resize(card, (w, h))
     # ``min`` with the limit at the short side: scaled is neither enlarged nor resized again
-    prepared = DetPreProcess(min(w, h), "min", det.mean, det.std)(scaled)
-    if prepared is None:
-        return None
-    preds = det.infer(prepared)[0]
-    shape = card.shape[0], card.shape[1]
-    boxes, _ = det.postprocess_op(preds, shape)
-    return det.filter_tag_det_res(boxes, shape)
+    return _detect(scaled, (card.shape[0], card.shape[1]), min(w, h), "min")
 
 
 @dataclass
