@@ -25,7 +25,13 @@ from tests.conftest import ApiClient
 from tests.idcard.conftest import CASES, at_step_4, confirm, new_period, store_reading
 from tests.security.prod_env import SETUP, production_env, run_python
 from tests.vendors import FakeTencentCloud, tencent_error
-from tests.vendors.faceid import PoliceRecord, install_faceid, jpeg_digest
+from tests.vendors.faceid import (
+    PoliceRecord,
+    install_faceid,
+    jpeg_digest,
+    police_record,
+    use_faceid,
+)
 
 pytestmark = pytest.mark.django_db
 __all__ = ["at_step_4"]
@@ -37,25 +43,14 @@ SECRET_ID, SECRET_KEY = "AKIDidvFlow", "idv-flow-secret-0123456789"
 @pytest.fixture
 def police(alice: Any) -> dict[str, PoliceRecord]:
     start, end = new_period(alice)
-    return {
-        alice.id_number: PoliceRecord(
-            alice.name,
-            start.strftime("%Y%m%d"),
-            end.strftime("%Y%m%d") if end else "00000000",
-            photo_sha256=jpeg_digest(FRAME),
-        )
-    }
+    return {alice.id_number: police_record(alice.name, start, end, jpeg_digest(FRAME))}
 
 
 @pytest.fixture
 def faceid(settings: Any, police: dict[str, PoliceRecord]) -> Iterator[FakeTencentCloud]:
     with FakeTencentCloud(secret_id=SECRET_ID, secret_key=SECRET_KEY) as fake:
         install_faceid(fake, police)
-        settings.IDRENEW_FACE_IDENTITY_VERIFIER = "tencent"
-        settings.IDRENEW_TENCENT_FACEID_SECRET_ID = SECRET_ID
-        settings.IDRENEW_TENCENT_FACEID_SECRET_KEY = SECRET_KEY
-        settings.IDRENEW_TENCENT_FACEID_ENDPOINT = fake.url
-        settings.IDRENEW_IDENTITY_TIMEOUT_SECONDS = 2
+        use_faceid(settings, fake, SECRET_ID, SECRET_KEY)
         settings.IDRENEW_IDENTITY_MAX_ATTEMPTS = 3
         yield fake
 

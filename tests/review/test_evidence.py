@@ -26,7 +26,7 @@ from tests.conftest import staff_login
 from tests.idcard.conftest import new_period
 from tests.review.test_retention import add_face_attempt, approve, store_card_files
 from tests.vendors import FakeTencentCloud, tencent_error
-from tests.vendors.faceid import PoliceRecord, install_faceid
+from tests.vendors.faceid import install_faceid, police_record, use_faceid
 
 pytestmark = pytest.mark.django_db
 
@@ -183,19 +183,11 @@ def test_identity_checks_are_their_own_part_without_personal_data(
     throttling and waits for its retry. Both are in identity.json, listed in the manifest,
     and one line each in case.json; no name, ID number, photo or vendor key."""
     start, end = new_period(alice)
-    police = {
-        alice.id_number: PoliceRecord(
-            alice.name, start.strftime("%Y%m%d"), end.strftime("%Y%m%d") if end else "00000000"
-        )
-    }
+    police = {alice.id_number: police_record(alice.name, start, end)}
     secret_id, secret_key = "AKIDevidence", "evidence-secret-0123456789"
     with FakeTencentCloud(secret_id=secret_id, secret_key=secret_key) as fake:
         install_faceid(fake, police)
-        settings.IDRENEW_FACE_IDENTITY_VERIFIER = "tencent"
-        settings.IDRENEW_TENCENT_FACEID_SECRET_ID = secret_id
-        settings.IDRENEW_TENCENT_FACEID_SECRET_KEY = secret_key
-        settings.IDRENEW_TENCENT_FACEID_ENDPOINT = fake.url
-        settings.IDRENEW_IDENTITY_TIMEOUT_SECONDS = 2
+        use_faceid(settings, fake, secret_id, secret_key)
         attempt = FaceAttempt.objects.get(case=decided)
         portrait = identity_check_portrait(attempt)
         fake.script("IdCardVerification", tencent_error("RequestLimitExceeded"))

@@ -25,7 +25,7 @@ from tests.idcard.conftest import new_period
 from tests.review.conftest import sign_and_submit
 from tests.review.test_stp import make_checks_pass
 from tests.vendors import FakeTencentCloud
-from tests.vendors.faceid import PoliceRecord, install_faceid
+from tests.vendors.faceid import PoliceRecord, install_faceid, police_record, use_faceid
 
 pytestmark = pytest.mark.django_db
 
@@ -35,22 +35,14 @@ SECRET_ID, SECRET_KEY = "AKIDlateStp", "late-stp-secret-0123456789"
 @pytest.fixture
 def police(alice: Any) -> dict[str, PoliceRecord]:
     start, end = new_period(alice)
-    return {
-        alice.id_number: PoliceRecord(
-            alice.name, start.strftime("%Y%m%d"), end.strftime("%Y%m%d") if end else "00000000"
-        )
-    }
+    return {alice.id_number: police_record(alice.name, start, end)}
 
 
 @pytest.fixture
 def faceid(settings: Any, police: dict[str, PoliceRecord]) -> Iterator[FakeTencentCloud]:
     with FakeTencentCloud(secret_id=SECRET_ID, secret_key=SECRET_KEY) as fake:
         install_faceid(fake, police)
-        settings.IDRENEW_FACE_IDENTITY_VERIFIER = "tencent"
-        settings.IDRENEW_TENCENT_FACEID_SECRET_ID = SECRET_ID
-        settings.IDRENEW_TENCENT_FACEID_SECRET_KEY = SECRET_KEY
-        settings.IDRENEW_TENCENT_FACEID_ENDPOINT = fake.url
-        settings.IDRENEW_IDENTITY_TIMEOUT_SECONDS = 2
+        use_faceid(settings, fake, SECRET_ID, SECRET_KEY)
         settings.IDRENEW_IDENTITY_MAX_ATTEMPTS = 3
         settings.IDRENEW_STP_ENABLED = True
         yield fake

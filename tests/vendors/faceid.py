@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from tests.vendors.base import ReceivedRequest, Reply
@@ -33,6 +34,29 @@ class PoliceRecord:
     photo_sha256: str | None = None  # the photo that matches; None: any face matches
     sim_same: float = 91.37
     sim_other: float = 23.5
+
+
+def police_record(
+    name: str, start: date, end: date | None, photo_sha256: str | None = None
+) -> PoliceRecord:
+    """The police record of a card valid from ``start`` to ``end`` (None: 长期)."""
+    return PoliceRecord(
+        name,
+        start.strftime("%Y%m%d"),
+        end.strftime("%Y%m%d") if end else "00000000",
+        photo_sha256=photo_sha256,
+    )
+
+
+def use_faceid(
+    settings: Any, fake: FakeTencentCloud, secret_id: str, secret_key: str, *, timeout: int = 2
+) -> None:
+    """Point the Tencent FaceID adapter (``IDRENEW_FACE_IDENTITY_VERIFIER=tencent``) at ``fake``."""
+    settings.IDRENEW_FACE_IDENTITY_VERIFIER = "tencent"
+    settings.IDRENEW_TENCENT_FACEID_SECRET_ID = secret_id
+    settings.IDRENEW_TENCENT_FACEID_SECRET_KEY = secret_key
+    settings.IDRENEW_TENCENT_FACEID_ENDPOINT = fake.url
+    settings.IDRENEW_IDENTITY_TIMEOUT_SECONDS = timeout
 
 
 def jpeg_digest(data: bytes) -> str:
