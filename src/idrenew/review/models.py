@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -78,6 +79,14 @@ class CaseReview(models.Model):
 
     def __str__(self) -> str:
         return str(self.case_id)
+
+    def claim_live(self, now: datetime) -> bool:
+        """Somebody holds an unexpired claim at ``now``."""
+        return (
+            self.claimed_by_id is not None
+            and self.claim_expires_at is not None
+            and self.claim_expires_at > now
+        )
 
 
 class Decision(models.Model):

@@ -57,9 +57,7 @@ def failing_checks(review: CaseReview | None) -> int:
 
 def claim_holder(review: CaseReview | None, now: datetime | None = None) -> Any:
     """The staff member holding an unexpired claim, or None."""
-    if review is None or review.claimed_by_id is None or review.claim_expires_at is None:
-        return None
-    if review.claim_expires_at <= (now or timezone.now()):
+    if review is None or not review.claim_live(now or timezone.now()):
         return None
     return review.claimed_by
 

@@ -125,15 +125,10 @@ def review_refresh_checks(*, case_id: uuid.UUID, now: datetime | None = None) ->
         review.checks = checks.as_json()
         review.checks_passed = checks.passed
         review.save(update_fields=["checks", "checks_passed", "updated_at"])
-        held = (
-            review.claimed_by_id is not None
-            and review.claim_expires_at is not None
-            and review.claim_expires_at > now
-        )
         automatic = (
             settings.IDRENEW_STP_ENABLED
             and checks.passed
-            and not held
+            and not review.claim_live(now)
             and review.recommended_by_id is None
         )
         audit_record(
@@ -164,8 +159,7 @@ def review_claim(*, case_id: uuid.UUID, user: Any, now: datetime | None = None) 
         review = CaseReview.objects.select_for_update().select_related("case").get(pk=case_id)
         if review.case.state != State.SUBMITTED:
             raise errors.CaseAlreadyDecided(review.case.state_label)
-        held = review.claimed_by_id and review.claim_expires_at and review.claim_expires_at > now
-        if held and review.claimed_by_id != user.pk:
+        if review.claim_live(now) and review.claimed_by_id != user.pk:
             assert review.claim_expires_at is not None
             raise errors.CaseClaimedByOther(
                 _name(review.claimed_by), _local(review.claim_expires_at)
@@ -212,14 +206,8 @@ def _locked_for_decision(case_id: uuid.UUID, user: Any, now: datetime) -> CaseRe
     review.case = case
     if case.state != State.SUBMITTED:
         raise errors.CaseAlreadyDecided(LABELS[State(case.state)])
-    if user is not None:
-        holds = (
-            review.claimed_by_id == user.pk
-            and review.claim_expires_at is not None
-            and review.claim_expires_at > now
-        )
-        if not holds:
-            raise errors.CaseNotClaimed()
+    if user is not None and (review.claimed_by_id != user.pk or not review.claim_live(now)):
+        raise errors.CaseNotClaimed()
     return review
 
 
