@@ -5,10 +5,13 @@ blocked layout rounds some sums of the surrounding convolutions differently)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
 from idrenew.face.domain import runtime
 
@@ -73,3 +76,22 @@ def test_per_channel_prelus_become_convolutions() -> None:
             ).graph.node
         ]
         assert "Min" not in ops, name
+
+
+def test_a_prelu_with_one_shared_slope_keeps_the_relu_min_form(tmp_path: Path) -> None:
+    """No shipped model has one (all are per-channel), so a small model stands in."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])
+    slope = numpy_helper.from_array(np.array([0.25], np.float32), "slope")
+    graph = helper.make_graph(
+        [helper.make_node("PRelu", ["x", "slope"], ["y"], name="act")], "g", [x], [y], [slope]
+    )
+    path = tmp_path / "shared_slope.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), str(path))
+    rewritten = runtime.without_prelu(path)
+    ops = [n.op_type for n in onnx.load_from_string(rewritten).graph.node]
+    assert ops == ["Relu", "Min", "Mul", "Add"]
+    value = np.random.default_rng(5).uniform(-2, 2, (1, 3, 4, 4)).astype(np.float32)
+    a = _session(str(path)).run(None, {"x": value})[0]
+    b = _session(rewritten).run(None, {"x": value})[0]
+    assert np.array_equal(np.asarray(a), np.asarray(b))

@@ -18,8 +18,8 @@ optimisations off (``ORT_ENABLE_EXTENDED``) the outputs are bit-identical to the
 model's. With them on (the default), the surrounding convolutions run in the blocked layout
 and round some sums in the last bit differently (tests/face/domain/test_runtime.py bounds
 it), as the same model does from one CPU's instruction set to another's. Any other PRelu
-becomes ``Relu(x) + a · Min(x, 0)`` (same bits, about half as fast). Together: the mesh
-and iris models run in ~0.70× the time of the earlier Relu/Min form, ~0.35× PRelu's.
+becomes ``Relu(x) + a · Min(x, 0)`` (same bits, slower). Measured per call, one thread:
+the mesh and iris models take ~0.75× the time of that Relu/Min form, ~0.35× PRelu's.
 """
 
 from __future__ import annotations
@@ -105,23 +105,24 @@ def without_prelu(path: Path) -> bytes:
     constants, channels = _constants(graph), _channels(graph)
     zero = "idrenew_prelu_zero"
     nodes: list[Any] = []
-    weights: list[Any] = [numpy_helper.from_array(np.zeros((1,), np.float32), zero)]
+    weights: list[Any] = []
     for n in graph.node:
         if n.op_type != "PRelu":
             nodes.append(n)
             continue
         x, slope, y = n.input[0], n.input[1], n.output[0]
         values = constants.get(slope)
-        per_channel = (
+        if (
             values is not None
             and values.shape in ((values.size, 1, 1), (1, values.size, 1, 1))
             and channels.get(x) == values.size
-        )
-        if per_channel and values is not None:
+        ):
             more_nodes, more_weights = _as_convs(n, values)
             nodes += more_nodes
             weights += more_weights
             continue
+        if not any(w.name == zero for w in weights):
+            weights.append(numpy_helper.from_array(np.zeros((1,), np.float32), zero))
         nodes += [
             helper.make_node("Relu", [x], [f"{y}__pos"], name=f"{n.name}__relu"),
             helper.make_node("Min", [x, zero], [f"{y}__neg"], name=f"{n.name}__min"),
