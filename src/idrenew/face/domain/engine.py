@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from idrenew.face.domain import embedding, liveness, runtime
+from idrenew.face.domain.candidates import CandidateFrames
 from idrenew.face.domain.liveness import FrameMeasure
 from idrenew.face.domain.runtime import DETECTOR, EMBEDDER, IRIS, MESH
 from idrenew.face.domain.schedule import Window
@@ -92,6 +93,7 @@ class LocalFaceEngine:
         look_back = blinks and not every
         measures: list[FrameMeasure] = []
         aligned: dict[int, npt.NDArray[np.uint8]] = {}
+        kept = CandidateFrames()  # for the best frame and the spoof frames, chosen at the end
         cuts: set[int] = set()  # frames where the mesh restarted from a detection
         last = -1.0
         dense = 0  # frames still to analyse one by one after the lids were seen closing
@@ -108,6 +110,7 @@ class LocalFaceEngine:
             measures.append(tracked.measure)
             if tracked.aligned is not None:
                 aligned[frame.index] = tracked.aligned
+                kept.offer(tracked.measure, frame.rgb, measures)
 
         # Skipped frames are only decoded, unless a blink may need the one before.
         reader = FrameReader(path, max_seconds=self.max_seconds, keep=None if look_back else due)
@@ -172,8 +175,9 @@ class LocalFaceEngine:
             if any(max(sims[i] for i in group if i in sims) < self.threshold for group in picks):
                 failures.append("IDENTITY_SWITCH")
             spoof_at = spread_faces(measures, aligned, base, SPOOF_FRAMES)
-            jpeg, report.spoof_frames = self._second_pass(path, best.index, spoof_at)
-            report.best_frame_jpeg = jpeg
+            frames = self._frames(path, kept, [best.index, *spoof_at])
+            report.best_frame_jpeg = _jpeg(frames[best.index]) if best.index in frames else None
+            report.spoof_frames = [frames[i] for i in spoof_at if i in frames]
         failures += decision.failures
         report.failures = _ordered(failures)
         report.passed = not report.failures
@@ -202,30 +206,30 @@ class LocalFaceEngine:
             )
         return best_vector, sims
 
-    def _second_pass(
-        self, path: str, best: int, spoof_at: list[int]
-    ) -> tuple[bytes | None, list[npt.NDArray[np.uint8]]]:
-        """The best frame as a JPEG and the frames for passive anti-spoofing, decoded again
-        (frames are not kept in memory during the analysis; the others are only decoded)."""
-        jpeg: bytes | None = None
-        frames: list[npt.NDArray[np.uint8]] = []
-        wanted = set(spoof_at)
-        stop = max([best, *spoof_at])
+    def _frames(
+        self, path: str, kept: CandidateFrames, indices: list[int]
+    ) -> dict[int, npt.NDArray[np.uint8]]:
+        """The frames at ``indices``: from those kept during the analysis, and any other
+        decoded again (frames are not all kept in memory; see ``candidates``)."""
+        found = {i: f for i in indices if (f := kept.get(i)) is not None}
+        missing = set(indices) - set(found)
+        if not missing:
+            return found
+        stop = max(missing)
         reader = FrameReader(
-            path,
-            max_seconds=self.max_seconds + 1,
-            keep=lambda index, _time: index == best or index in wanted,
+            path, max_seconds=self.max_seconds + 1, keep=lambda index, _time: index in missing
         )
         for frame in reader:
-            if frame.index == best:
-                bgr = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2BGR)
-                ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-                jpeg = bytes(buf.tobytes()) if ok else None
-            if frame.index in wanted:
-                frames.append(frame.rgb)
+            found[frame.index] = frame.rgb
             if frame.index >= stop:
                 break
-        return jpeg, frames
+        return found
+
+
+def _jpeg(rgb: npt.NDArray[np.uint8]) -> bytes | None:
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    return bytes(buf.tobytes()) if ok else None
 
 
 def segment_faces(

@@ -327,19 +327,25 @@ def check_quality(frames: Sequence[FrameMeasure]) -> list[str]:
     return failures
 
 
+def frame_score(f: FrameMeasure, base: Baseline) -> float:
+    """How well a tracked frame shows the person: sharp, frontal, mouth closed, eyes open
+    (higher is better; ``best_frame`` takes the highest)."""
+    pose = abs(f.yaw - base.yaw) / TURN_DEGREES + abs(f.pitch - base.pitch) / NOD_DEGREES
+    mouth = max(0.0, f.mouth - base.mouth) / MOUTH_OPEN_RISE
+    eyes = 0.0
+    if f.eye is not None and base.eye:
+        eyes = max(0.0, 1.0 - f.eye / base.eye) * 2
+    sharp = math.log1p(max(f.sharpness, 0.0))
+    return sharp - 1.5 * pose - mouth - eyes
+
+
 def best_frame(frames: Sequence[FrameMeasure], base: Baseline) -> FrameMeasure | None:
     """The frontal, sharp, eyes-open, mouth-closed frame kept for matching and review."""
     best: tuple[float, FrameMeasure] | None = None
     for f in frames:
         if not f.face:
             continue
-        pose = abs(f.yaw - base.yaw) / TURN_DEGREES + abs(f.pitch - base.pitch) / NOD_DEGREES
-        mouth = max(0.0, f.mouth - base.mouth) / MOUTH_OPEN_RISE
-        eyes = 0.0
-        if f.eye is not None and base.eye:
-            eyes = max(0.0, 1.0 - f.eye / base.eye) * 2
-        sharp = math.log1p(max(f.sharpness, 0.0))
-        score = sharp - 1.5 * pose - mouth - eyes
+        score = frame_score(f, base)
         if best is None or score > best[0]:
             best = (score, f)
     return best[1] if best else None
