@@ -48,15 +48,16 @@ class LocalFaceEngine:
         threshold: float = MATCH_THRESHOLD,
         min_seconds: float = liveness.MIN_SECONDS,
         max_seconds: float = 15.0,
-        blink_sampling: bool = False,
+        blink_sampling: bool = True,
     ) -> None:
         self.threshold = threshold
         self.min_seconds = min_seconds
         self.max_seconds = max_seconds
-        # With a blink asked for: True analyses ~SAMPLE_HZ frames a second and every frame
-        # around a blink (issue #13: ~25% less CPU); False, the default, every frame. Off
-        # because it is not decision-identical: d12's second blink (f136) measures within
-        # 1.5% of BLINK_RATIO and flips with the tracking path (bench/face.py section 10).
+        # With a blink asked for: True, the default, analyses ~SAMPLE_HZ frames a second and
+        # every frame around a blink (issue #13: ~25% less CPU); False every frame. Both
+        # give the same pass/fail on all 96 cases of bench/face.py section 10; on three
+        # that fail either way (d12) the reason codes differ, because d12's second blink
+        # (f136) measures within 1.5% of BLINK_RATIO and flips with the tracking path.
         self.blink_sampling = blink_sampling
 
     def check_config(self) -> list[str]:
