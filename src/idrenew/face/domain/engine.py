@@ -23,8 +23,9 @@ MATCH_THRESHOLD = 0.52
 
 SAMPLE_HZ = 15.0  # frames analysed per second outside a blink
 # With a blink asked for, every frame is analysed from the frame before the one where the
-# mesh sees the lids closing until they have been open again for DENSE_AFTER frames: the
-# frames the iris model measures around a blink are those of an every-frame analysis.
+# mesh sees the lids closing (and the iris model does not see the eyes open: tracker.py)
+# until they have been open again for DENSE_AFTER frames: the frames the iris model
+# measures around a blink are those of an every-frame analysis.
 DENSE_AFTER = 3
 # Same person throughout: the best face of each stretch of about a second (and of each
 # stretch between shot cuts, with at least this many tracked frames) must match the best

@@ -23,7 +23,7 @@ from idrenew.face.domain.landmarks import (
     roi_from_detection,
     roi_from_points,
 )
-from idrenew.face.domain.liveness import FrameMeasure
+from idrenew.face.domain.liveness import BLINK_OPEN_RATIO, FrameMeasure
 from idrenew.face.domain.types import FaceError
 
 ImageRGB = npt.NDArray[np.uint8]
@@ -36,6 +36,7 @@ DETECT_SECONDS = 1.0 / 15.0 - 1e-3
 EYES_EVERY = 3  # the iris model's eye ratio on every third frame (baseline, best frame)...
 LID_GATE = 0.86  # ...and, when blinks matter, wherever the mesh's lids close below this
 LID_HISTORY = 45  # frames of mesh lid ratios the open-eye reference is taken from
+EYE_HISTORY = 15  # iris eye ratios the iris model's open-eye reference is taken from
 OTHER_FACE_MIN_SCORE = 0.6
 OTHER_FACE_MIN_SIZE = 0.35  # a second face counts from this share of the main face's width,
 # and, once a second look confirms it (_confirmed), from this usable size: a face in the
@@ -97,6 +98,7 @@ def people(image: ImageRGB, faces: list[Detection]) -> list[Detection]:
 class TrackerState:
     mesh: Mesh | None
     lids: tuple[float, ...]
+    eyes: tuple[float, ...]
     detected_at: float
     restarts: int
 
@@ -107,19 +109,24 @@ class FaceTracker:
     def __init__(self) -> None:
         self._mesh: Mesh | None = None
         self._lids: deque[float] = deque(maxlen=LID_HISTORY)
+        self._eyes: deque[float] = deque(maxlen=EYE_HISTORY)
         self._detected_at = -1e9
         self.restarts = 0  # times the mesh was (re)started from a detection
-        # The last step's mesh saw the lids closing (below LID_GATE of their open reference).
+        # The last step's mesh saw the lids closing (below LID_GATE of their open reference)
+        # and the iris model, run on that frame, did not see the eyes open.
         self.closing = False
 
     def snapshot(self) -> TrackerState:
         """The tracker now, for :meth:`restore` after the next step."""
-        return TrackerState(self._mesh, tuple(self._lids), self._detected_at, self.restarts)
+        return TrackerState(
+            self._mesh, tuple(self._lids), tuple(self._eyes), self._detected_at, self.restarts
+        )
 
     def restore(self, state: TrackerState) -> None:
         """Back to ``state``: the steps made since its snapshot are forgotten."""
         self._mesh = state.mesh
         self._lids = deque(state.lids, maxlen=LID_HISTORY)
+        self._eyes = deque(state.eyes, maxlen=EYE_HISTORY)
         self._detected_at = state.detected_at
         self.restarts = state.restarts
         self.closing = False
@@ -138,6 +145,14 @@ class FaceTracker:
         if len(recent) < 5:
             return True
         return self.closing
+
+    def _eyes_open(self, eye: float) -> bool:
+        """The iris model's ratio is that of open eyes: at least BLINK_OPEN_RATIO (a blink's
+        neutral frames) of the upper quartile of the ratios it measured recently."""
+        if len(self._eyes) < 5:
+            return False
+        recent = sorted(self._eyes)
+        return eye >= BLINK_OPEN_RATIO * recent[(len(recent) * 3) // 4]
 
     def step(self, index: int, time: float, image: ImageRGB, *, eyes: bool) -> Tracked:
         """One frame. ``eyes``: blinks matter (the eyes are measured wherever they may
@@ -174,6 +189,11 @@ class FaceTracker:
         if self._look_at_eyes(index, points, eyes):
             right, left = eye_aspects(image, points)
             eye = (right + left) / 2
+            # Narrowed eyes or a look down lower the mesh's lids for seconds: where the iris
+            # model sees the eyes open, the frame is no blink's (no closer look around it).
+            if self.closing and self._eyes_open(eye):
+                self.closing = False
+            self._eyes.append(eye)
         aligned = embedding.align(image, five_points(points))
         measure = FrameMeasure(
             index=index,
