@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from idrenew.face.domain import embedding
 from idrenew.face.domain import tracker as tracker_module
 from idrenew.face.domain.landmarks import Mesh, Roi
 from idrenew.face.domain.tracker import FaceTracker
@@ -34,9 +35,7 @@ def _run(monkeypatch: pytest.MonkeyPatch, lids: list[float], lowered_eye: float)
 
     monkeypatch.setattr(tracker_module, "lid_ratio", lid_ratio)
     monkeypatch.setattr(tracker_module, "eye_aspects", eye_aspects)
-    monkeypatch.setattr(
-        tracker_module.embedding, "align", lambda *_a: np.zeros((112, 112, 3), np.uint8)
-    )
+    monkeypatch.setattr(embedding, "align", lambda *_a: np.zeros((112, 112, 3), np.uint8))
     rng = np.random.default_rng(3)
     mesh = Mesh(
         points=rng.uniform(10, 90, (468, 3)).astype(np.float32),
