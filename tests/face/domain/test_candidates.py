@@ -115,3 +115,25 @@ def test_kept_or_decoded_again_the_report_is_the_same(
     ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, engine_module.JPEG_QUALITY])
     assert ok and bytes(buf.tobytes()) == kept.best_frame_jpeg
     assert any(np.array_equal(kept.spoof_frames[0], f) for f in frames.values())
+
+
+def test_a_step_back_across_a_stretch_keeps_one_entry_per_frame() -> None:
+    """The engine analyses the frame skipped before a closing one, then that one again."""
+    rng = random.Random(2)
+    store = CandidateFrames(per_span=1, settle_seconds=0.0)
+    measures = [_measure(i, rng) for i in range(0, 7, 2)]  # every other frame, stretch 0
+    for k, m in enumerate(measures):
+        store.offer(m, _image(m.index), measures[: k + 1])
+    first = _measure(8, rng)  # stretch 1 begins: stretch 0 is ranked
+    store.offer(first, _image(8), [*measures, first])
+    held, again = _measure(7, rng), _measure(8, rng)  # step back: 7, then 8 again
+    for m in (held, again):
+        measures.append(m)
+        store.offer(m, _image(m.index), measures)
+    assert store.get(7) is not None and store.get(8) is not None
+    later = [_measure(i, rng) for i in range(9, 40)]
+    for m in later:
+        measures.append(m)
+        store.offer(m, _image(m.index), measures)
+    ranked = [m.index for m in store._ranked]
+    assert len(ranked) == len(set(ranked))

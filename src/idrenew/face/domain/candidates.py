@@ -58,10 +58,13 @@ class CandidateFrames:
         baseline ranks the stretch just over). A frame offered again (measured again after a
         step back) replaces its earlier measure."""
         span = int(measure.time // self.span_seconds)
-        if self._span is not None and span != self._span and measure.time >= self.settle_seconds:
-            self._rank(measures)
-            span = int(measure.time // self.span_seconds)  # the stretches may have grown
-        self._span = span
+        # A new stretch ranks the open frames; a frame offered after a later one (the
+        # engine's step back) joins them.
+        if self._span is None or span > self._span:
+            if self._span is not None and measure.time >= self.settle_seconds:
+                self._rank(measures)
+                span = int(measure.time // self.span_seconds)  # the stretches may have grown
+            self._span = span
         self._open[measure.index] = measure
         self._frames[measure.index] = rgb
 
