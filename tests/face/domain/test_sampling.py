@@ -2,8 +2,8 @@
 default) analyses about 15 frames a second and every frame around a blink
 (``engine.DENSE_AFTER``) instead of every frame (``blink_sampling=False``). On the clips the
 suite already uses (../shared/testdata, skipped where it is absent; tests/face/clips.py), the
-outcome and the reason codes must be those of the every-frame analysis (on three d12 cases
-that fail either way the codes differ, see bench/face.py section 10)."""
+outcome and the reason codes must be those of the every-frame analysis (three d12 cases
+not here differ, around a blink at the threshold: see bench/face.py section 10)."""
 
 from __future__ import annotations
 
