@@ -4,8 +4,9 @@ The best frame (kept as a JPEG) and the frames passive anti-spoofing scores are 
 the whole clip is measured: the choice depends on the person's neutral face (the baseline),
 known only then. Keeping every frame would hold about 0.8 MB per frame (a 15 s clip: some
 350 MB); decoding the clip a second time cost about a tenth of the analysis (issue #13).
-So each second of the clip keeps only its few best-ranked frames, ranked with the baseline
-of the frames measured so far, once the second is over. A pick the store no longer holds
+So each stretch of the clip (a quarter of a second, longer as the clip grows) keeps only its
+few best-ranked frames, ranked with the baseline of the frames measured so far once the
+stretch is over. A pick the store no longer holds
 (the final baseline ranked it otherwise) is decoded again by the caller: what is chosen
 and what is kept for it are the same either way.
 """

@@ -135,24 +135,22 @@ class FaceTracker:
         """The iris model costs more than the rest of a frame: run it on every third frame,
         and for blinks also where the mesh sees the lids closing (a blink is 3–5 frames)."""
         lids = lid_ratio(points)
-        recent = sorted(self._lids)
+        reference = _open_reference(self._lids)
         self._lids.append(lids)
-        self.closing = len(recent) >= 5 and lids < LID_GATE * recent[(len(recent) * 3) // 4]
+        self.closing = reference is not None and lids < LID_GATE * reference
         if index % EYES_EVERY == 0:
             return True
         if not blinks:
             return False
-        if len(recent) < 5:
+        if reference is None:
             return True
         return self.closing
 
     def _eyes_open(self, eye: float) -> bool:
         """The iris model's ratio is that of open eyes: at least BLINK_OPEN_RATIO (a blink's
         neutral frames) of the upper quartile of the ratios it measured recently."""
-        if len(self._eyes) < 5:
-            return False
-        recent = sorted(self._eyes)
-        return eye >= BLINK_OPEN_RATIO * recent[(len(recent) * 3) // 4]
+        reference = _open_reference(self._eyes)
+        return reference is not None and eye >= BLINK_OPEN_RATIO * reference
 
     def step(self, index: int, time: float, image: ImageRGB, *, eyes: bool) -> Tracked:
         """One frame. ``eyes``: blinks matter (the eyes are measured wherever they may
@@ -210,6 +208,15 @@ class FaceTracker:
             sharpness=embedding.sharpness(aligned),
         )
         return Tracked(measure, aligned)
+
+
+def _open_reference(recent: deque[float]) -> float | None:
+    """The upper quartile of recent eye measures (the eyes as they are when open); None
+    until there are five."""
+    if len(recent) < 5:
+        return None
+    ordered = sorted(recent)
+    return ordered[(len(ordered) * 3) // 4]
 
 
 CONFIRM_SCORE = 0.75  # detector score on a crop around a candidate face
